@@ -1,0 +1,1 @@
+"""The survey platform's API service: instruments, collection, estimates."""

@@ -1,0 +1,160 @@
+"""The ``survey`` command: database, demo data, tokens, instruments, serving, estimates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from survey_api import migrations
+from survey_api.db.engine import make_engine, make_sessionmaker, transaction
+from survey_api.db.models.users import ROLES
+from survey_api.settings import get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``survey`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    result: int = args.func(args)
+    return result
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="survey", description="Citizen satisfaction survey platform")
+    commands = parser.add_subparsers(title="commands")
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(title="db commands")
+    up = db.add_parser("upgrade", help="migrate the database to the latest schema")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=_db_upgrade)
+    down = db.add_parser("downgrade", help="migrate the database down to a revision")
+    down.add_argument("revision")
+    down.set_defaults(func=_db_downgrade)
+    db.add_parser("check", help="fail if models and migrations disagree").set_defaults(func=_db_check)
+
+    commands.add_parser("demo", help="load the official instruments and demo data (idempotent)").set_defaults(
+        func=_demo
+    )
+
+    serve = commands.add_parser("serve", help="serve the API and pages")
+    serve.add_argument("--host", default=None, help="default SURVEY_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default SURVEY_PORT or 8000")
+    serve.set_defaults(func=_serve)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(title="token commands")
+    create = token.add_parser("create", help="create an API token; it is printed as the last line")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True, help="the account name (created if missing)")
+    create.set_defaults(func=_token_create)
+
+    instruments = commands.add_parser("instruments", help="survey instruments").add_subparsers(
+        title="instrument commands"
+    )
+    imp = instruments.add_parser("import", help="import instrument files (YAML or JSON)")
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--publish", action="store_true", help="publish the imported versions")
+    imp.set_defaults(func=_instruments_import)
+    chk = instruments.add_parser("check", help="validate instrument files without importing them")
+    chk.add_argument("files", nargs="*", type=Path)
+    chk.set_defaults(func=_instruments_check)
+    return parser
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    migrations.upgrade(get_settings().database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace) -> int:
+    migrations.downgrade(get_settings().database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _db_check(_args: argparse.Namespace) -> int:
+    migrations.check(get_settings().database_url)
+    print("models and migrations agree")
+    return 0
+
+
+def _demo(_args: argparse.Namespace) -> int:
+    from survey_api.demo import load_demo
+
+    with _session() as session:
+        summary = load_demo(session)
+    print(summary)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    # The web package wraps the API; naming it by string keeps survey_api free of imports of survey_web.
+    uvicorn.run(
+        "survey_web.asgi:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+    )
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from survey_api.auth.service import create_service_token
+    from survey_api.errors import DomainError
+
+    try:
+        with _session() as session:
+            token = create_service_token(session, role=args.role, name=args.name)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    print(f"token for {args.name} ({args.role}); keep it secret, it is shown once:")
+    print(token)
+    return 0
+
+
+def _instruments_import(args: argparse.Namespace) -> int:
+    from survey_api.errors import DomainError
+    from survey_api.instruments.loader import InstrumentFileError, load_instrument_file
+    from survey_api.instruments.service import import_document
+
+    try:
+        documents = [load_instrument_file(path) for path in args.files]
+        with _session() as session:
+            for document in documents:
+                version, changed = import_document(session, document, user=None, publish=args.publish)
+                state = "imported" if changed else "unchanged"
+                print(f"{document.code} v{version.version}: {state}, {version.status}")
+    except InstrumentFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _instruments_check(args: argparse.Namespace) -> int:
+    from survey_api.instruments.loader import main as check_files
+
+    return 0 if check_files([str(path) for path in args.files]) == 0 else 2
+
+
+def _session() -> AbstractContextManager[Session]:
+    return transaction(make_sessionmaker(make_engine(get_settings().database_url)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Collecting responses: validation, idempotent storage."""

@@ -1,0 +1,46 @@
+"""Queries on responses and service points used while collecting."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from survey_api.db.models import Response, ServicePoint
+
+
+def service_point_by_code(session: Session, code: str) -> ServicePoint | None:
+    """The service point with this code, if any."""
+    return session.scalars(select(ServicePoint).where(ServicePoint.code == code)).first()
+
+
+def service_point_code(session: Session, service_point_id: int | None) -> str | None:
+    """The code of a service point id (None for None)."""
+    if service_point_id is None:
+        return None
+    return session.scalar(select(ServicePoint.code).where(ServicePoint.id == service_point_id))
+
+
+def response_by_id(session: Session, response_id: uuid.UUID) -> Response | None:
+    """A stored response, read from the database (not from the session's cache)."""
+    return session.scalars(
+        select(Response).where(Response.id == response_id).execution_options(populate_existing=True)
+    ).first()
+
+
+def insert_once(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a response unless one with its id exists; True when this call stored it.
+
+    ``ON CONFLICT DO NOTHING`` lets two concurrent submissions of one id race safely: the loser waits
+    for the winner's transaction and then inserts nothing, with no error to recover from.
+    """
+    statement: postgresql.Insert | sqlite.Insert
+    if session.get_bind().dialect.name == "postgresql":
+        statement = postgresql.insert(Response).values(**values)
+    else:
+        statement = sqlite.insert(Response).values(**values)
+    statement = statement.on_conflict_do_nothing(index_elements=["id"])
+    return session.execute(statement.returning(Response.id)).first() is not None

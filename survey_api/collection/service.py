@@ -1,0 +1,125 @@
+"""Rules for accepting a response: validate it fully, store it once, never overwrite it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from survey_api.collection import repository
+from survey_api.collection.answers import check_answers, pack_scores
+from survey_api.collection.schemas import ResponseIn, ResponseOut, response_out
+from survey_api.db.base import utcnow
+from survey_api.db.models import Response
+from survey_api.db.models.instruments import DRAFT
+from survey_api.errors import Conflict, InvalidInput
+from survey_api.hashing import canonical_digest
+from survey_api.instruments import repository as instruments
+from survey_api.instruments.service import document_of
+
+LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+# A client completion time further from the server's clock than this is not trusted for periods.
+PLAUSIBLE_PAST = timedelta(days=366)
+PLAUSIBLE_FUTURE = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome of a submission: the stored response and whether this call created it."""
+
+    response: ResponseOut
+    created: bool
+
+
+def submit(session: Session, payload: ResponseIn, *, interviewer_id: int | None = None) -> Submission:
+    """Store a response exactly once.
+
+    The first submission of an id creates it; the same content again is acknowledged with the stored
+    body; other content under a stored id is a conflict (409) and changes nothing.
+    """
+    digest = canonical_digest(payload.fingerprint())
+    existing = repository.response_by_id(session, payload.id)
+    if existing is not None:
+        return _replay(session, existing, digest)
+
+    values = _validated_values(session, payload, digest)
+    values["interviewer_id"] = interviewer_id
+    if repository.insert_once(session, values):
+        stored = repository.response_by_id(session, payload.id)
+        assert stored is not None
+        return Submission(response_out(stored, payload.service_point), created=True)
+    winner = repository.response_by_id(session, payload.id)
+    assert winner is not None, "a conflicting insert implies a stored row"
+    return _replay(session, winner, digest)
+
+
+def _replay(session: Session, stored: Response, digest: str) -> Submission:
+    if stored.content_hash != digest:
+        raise Conflict(
+            f"response {stored.id} was already received with other content; "
+            "a changed questionnaire needs a new id"
+        )
+    return Submission(
+        response_out(stored, repository.service_point_code(session, stored.service_point_id)), False
+    )
+
+
+def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dict[str, object]:
+    version = instruments.version_by_id(session, payload.instrument_version)
+    if version is None or version.status == DRAFT:
+        raise InvalidInput(
+            f"instrument version {payload.instrument_version} does not exist or is not published",
+            errors=[{"item": "instrument_version", "problem": "unknown or unpublished instrument version"}],
+        )
+    document = document_of(version)
+    problems: list[dict[str, str]] = []
+    service_point = None
+    if payload.service_point is not None:
+        service_point = repository.service_point_by_code(session, payload.service_point)
+        if service_point is None:
+            problems.append(
+                {"item": "service_point", "problem": f"no service point {payload.service_point!r}"}
+            )
+    if payload.respondent_type not in document.respondent_types:
+        problems.append(
+            {
+                "item": "respondent_type",
+                "problem": f"{document.code} is for {', '.join(document.respondent_types)} respondents",
+            }
+        )
+    answers, answer_problems = check_answers(document, payload.answers)
+    problems.extend(answer_problems)
+    if problems:
+        summary = "; ".join(f"{p['item']}: {p['problem']}" for p in problems)
+        raise InvalidInput(f"the response was not stored: {summary}", errors=problems)
+
+    received_at = utcnow()
+    return {
+        "id": payload.id,
+        "instrument_version_id": version.id,
+        "service_point_id": service_point.id if service_point else None,
+        "unit_id": service_point.unit_id if service_point else None,
+        "channel": payload.channel,
+        "respondent_type": payload.respondent_type,
+        "answers": answers,
+        "scores": pack_scores(version.score_items, answers),
+        "content_hash": digest,
+        "started_at": payload.started_at,
+        "completed_at": payload.completed_at,
+        "received_at": received_at,
+        "observed_on": observed_day(payload.completed_at, received_at),
+        "flags": [],
+        "excluded": False,
+    }
+
+
+def observed_day(completed_at: datetime | None, received_at: datetime) -> date:
+    """The local day a response counts for: its completion day if plausible, else its arrival day."""
+    if (
+        completed_at is not None
+        and received_at - PLAUSIBLE_PAST <= completed_at <= received_at + PLAUSIBLE_FUTURE
+    ):
+        return completed_at.astimezone(LOCAL_TIME).date()
+    return received_at.astimezone(LOCAL_TIME).date()

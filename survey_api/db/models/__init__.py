@@ -1,0 +1,20 @@
+"""Every ORM model, imported here so that Alembic sees one metadata."""
+
+from survey_api.db.base import Base
+from survey_api.db.models.audit import AuditEntry
+from survey_api.db.models.instruments import Instrument, InstrumentVersion
+from survey_api.db.models.responses import Response
+from survey_api.db.models.units import OrgUnit, ServicePoint
+from survey_api.db.models.users import ApiToken, User
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Instrument",
+    "InstrumentVersion",
+    "OrgUnit",
+    "Response",
+    "ServicePoint",
+    "User",
+]

@@ -1,0 +1,49 @@
+"""Responses: append-only, one row per submission id, with answers packed for fast estimation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey_api.db.base import Base, utcnow
+from survey_api.db.types import JSONDocument, UTCDateTime
+
+CHANNELS = ("qr", "tablet", "import", "web")
+RESPONDENT_TYPES = ("person", "organisation")
+MISSING_SCORE = 255
+
+
+class Response(Base):
+    """One completed questionnaire, exactly as the server acknowledged it.
+
+    ``answers`` keeps every answer as submitted; ``scores`` packs the numeric answers as one byte per
+    numeric item (in ``InstrumentVersion.score_items`` order, ``MISSING_SCORE`` when unanswered) so that
+    an index over millions of responses reads one small column instead of tens of millions of rows.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_version_observed", "instrument_version_id", "observed_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
+    service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_points.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    respondent_type: Mapped[str] = mapped_column(String(16), default="person")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    scores: Mapped[bytes] = mapped_column(LargeBinary)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The day the response belongs to for period filters: the client's completion day when plausible,
+    # otherwise the day the server received it (a tablet with a wrong clock must not shift periods).
+    observed_on: Mapped[date] = mapped_column(Date)
+    flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+    interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("responses.id"))

@@ -1,0 +1,198 @@
+"""Demo data: the plan's eight district-level units of 2022, health and education units, responses.
+
+Loading twice changes nothing: units are found by code, and responses are only generated into a
+database that has none of the demo's (whose ids are derived from a fixed namespace).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from survey_api.collection.repository import response_by_id
+from survey_api.collection.schemas import ResponseIn
+from survey_api.collection.service import submit
+from survey_api.db.base import utcnow
+from survey_api.db.models import InstrumentVersion, OrgUnit, ServicePoint
+from survey_api.instruments.document import InstrumentDocument
+from survey_api.instruments.service import document_of, load_official
+from survey_api.units.repository import unit_by_code
+
+DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11")
+MAP_OF_2022 = date(2004, 1, 1)
+
+DISTRICTS = [
+    ("gia-nghia", "Thành phố Gia Nghĩa"),
+    ("cu-jut", "Huyện Cư Jút"),
+    ("dak-mil", "Huyện Đắk Mil"),
+    ("krong-no", "Huyện Krông Nô"),
+    ("dak-song", "Huyện Đắk Song"),
+    ("dak-rlap", "Huyện Đắk R'Lấp"),
+    ("dak-glong", "Huyện Đắk Glong"),
+    ("tuy-duc", "Huyện Tuy Đức"),
+]
+
+
+@dataclass(frozen=True)
+class _Point:
+    code: str
+    name: str
+    kind: str
+    unit: str
+    instruments: tuple[str, ...]
+    satisfaction: float
+
+
+def load_demo(session: Session, *, responses_per_point: int = 28, seed: int = 2022) -> str:
+    """Load instruments, units, service points and responses; returns a one-line summary."""
+    versions = {v.instrument.code: v for v in load_official(session)}
+    points = _load_units(session)
+    created = 0
+    if response_by_id(session, _demo_id(0)) is None:
+        created = _load_responses(session, versions, points, responses_per_point, random.Random(seed))
+    return f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
+
+
+def _unit(
+    session: Session, code: str, name: str, kind: str, sector: str | None, parent: OrgUnit | None
+) -> OrgUnit:
+    unit = unit_by_code(session, code)
+    if unit is None:
+        unit = OrgUnit(
+            code=code,
+            name=name,
+            kind=kind,
+            sector=sector,
+            parent_id=parent.id if parent else None,
+            valid_from=MAP_OF_2022,
+        )
+        session.add(unit)
+        session.flush()
+    return unit
+
+
+def _load_units(session: Session) -> dict[str, tuple[_Point, ServicePoint]]:
+    province = _unit(session, "dak-nong", "Tỉnh Đắk Nông", "province", None, None)
+    points: list[_Point] = []
+    for index, (code, name) in enumerate(DISTRICTS):
+        _unit(session, code, name, "district", "administrative", province)
+        points.append(
+            _Point(
+                f"{code}-mot-cua",
+                f"Bộ phận Một cửa {name}",
+                "one_stop_counter",
+                code,
+                ("sipas",),
+                0.78 + index * 0.02,
+            )
+        )
+    health = [
+        ("bv-tinh", "Bệnh viện đa khoa tỉnh Đắk Nông", "hospital", 0.86),
+        ("ttyt-dak-mil", "Trung tâm Y tế huyện Đắk Mil", "health_centre", 0.80),
+        ("ttyt-cu-jut", "Trung tâm Y tế huyện Cư Jút", "health_centre", 0.83),
+    ]
+    for code, name, kind, satisfaction in health:
+        _unit(session, code, name, kind, "health", province)
+        points.append(
+            _Point(
+                f"{code}-noi-tru",
+                f"{name}: khoa nội trú",
+                "ward",
+                code,
+                ("health-inpatient", "health-workers"),
+                satisfaction,
+            )
+        )
+        points.append(
+            _Point(
+                f"{code}-kham-benh",
+                f"{name}: khoa khám bệnh",
+                "clinic",
+                code,
+                ("health-outpatient",),
+                satisfaction,
+            )
+        )
+    schools = [
+        ("thpt-chu-van-an", "Trường THPT Chu Văn An, Gia Nghĩa", "gia-nghia", 0.9),
+        ("thcs-nguyen-du", "Trường THCS Nguyễn Du, Đắk Mil", "dak-mil", 0.85),
+        ("mn-hoa-sen", "Trường Mầm non Hoa Sen, Cư Jút", "cu-jut", 0.88),
+    ]
+    for code, name, district, satisfaction in schools:
+        _unit(session, code, name, "school", "education", unit_by_code(session, district))
+        points.append(
+            _Point(f"{code}-cong-truong", name, "school", code, ("education-parents",), satisfaction)
+        )
+
+    stored: dict[str, tuple[_Point, ServicePoint]] = {}
+    for point in points:
+        service_point = session.query(ServicePoint).filter_by(code=point.code).one_or_none()
+        if service_point is None:
+            unit = unit_by_code(session, point.unit)
+            assert unit is not None
+            service_point = ServicePoint(code=point.code, name=point.name, unit_id=unit.id, kind=point.kind)
+            session.add(service_point)
+        stored[point.code] = (point, service_point)
+    session.flush()
+    return stored
+
+
+def _load_responses(
+    session: Session,
+    versions: dict[str, InstrumentVersion],
+    points: dict[str, tuple[_Point, ServicePoint]],
+    per_point: int,
+    rng: random.Random,
+) -> int:
+    now = utcnow()
+    counter = 0
+    for point, _service_point in points.values():
+        for instrument_code in point.instruments:
+            version = versions.get(instrument_code)
+            if version is None:
+                continue
+            document = document_of(version)
+            count = per_point if instrument_code != "health-workers" else per_point // 3
+            for _ in range(count):
+                completed = now - timedelta(days=rng.uniform(1, 180), minutes=rng.uniform(0, 600))
+                payload = ResponseIn(
+                    id=_demo_id(counter),
+                    instrument_version=version.id,
+                    service_point=point.code,
+                    channel=rng.choice(("qr", "qr", "tablet", "web")),
+                    respondent_type="person",
+                    answers=_answers(document, point.satisfaction, rng),
+                    started_at=completed - timedelta(minutes=rng.uniform(2, 9)),
+                    completed_at=completed,
+                )
+                submit(session, payload)
+                counter += 1
+    return counter
+
+
+def _demo_id(counter: int) -> uuid.UUID:
+    return uuid.uuid5(DEMO_NAMESPACE, f"demo-response-{counter}")
+
+
+def _answers(document: InstrumentDocument, satisfaction: float, rng: random.Random) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for code, item in document.items_by_code().items():
+        if not item.required and rng.random() < 0.3:
+            continue
+        if item.type == "scale_1_5":
+            answers[code] = rng.choice((4, 5, 5)) if rng.random() < satisfaction else rng.choice((1, 2, 3, 3))
+        elif item.type == "score_0_100":
+            answers[code] = min(100, max(0, round(rng.gauss(satisfaction * 100, 12))))
+        elif item.type == "single_choice":
+            answers[code] = rng.choice([o.value for o in document.options_of(item)])
+        elif item.type == "multiple_choice":
+            options = [o.value for o in document.options_of(item)]
+            answers[code] = sorted(rng.sample(options, k=rng.randint(1, min(3, len(options)))))
+        elif item.type == "free_text" and item.required:
+            answers[code] = "Không có ý kiến thêm."
+    return answers

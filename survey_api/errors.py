@@ -1,0 +1,46 @@
+"""Domain errors: each carries its HTTP status; one handler renders them as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A failure the caller can fix; ``status_code`` and ``detail`` go to the client as they are."""
+
+    status_code = 400
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed JSON but its content breaks a rule (422)."""
+
+    status_code = 422
+
+
+class NotFound(DomainError):
+    """The named thing does not exist (404)."""
+
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The request contradicts what is stored (409)."""
+
+    status_code = 409
+
+
+class Unauthorized(DomainError):
+    """No valid credentials (401)."""
+
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    """Valid credentials, but the role may not do this (403)."""
+
+    status_code = 403

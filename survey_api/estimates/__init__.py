@@ -1,0 +1,1 @@
+"""Indices from stored responses."""

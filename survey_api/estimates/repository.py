@@ -1,0 +1,44 @@
+"""Reading packed answers for estimation, in one column scan."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey_api.db.models import OrgUnit, Response
+
+
+def score_matrix(
+    session: Session,
+    version_id: int,
+    width: int,
+    *,
+    unit_ids: Collection[int] | None = None,
+    service_point_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> NDArray[np.uint8]:
+    """Rows × numeric items of the matching, non-excluded responses (255 = no answer)."""
+    query = select(Response.scores).where(
+        Response.instrument_version_id == version_id, Response.excluded.is_(False)
+    )
+    if unit_ids is not None:
+        query = query.where(Response.unit_id.in_(unit_ids))
+    if service_point_id is not None:
+        query = query.where(Response.service_point_id == service_point_id)
+    if date_from is not None:
+        query = query.where(Response.observed_on >= date_from)
+    if date_to is not None:
+        query = query.where(Response.observed_on <= date_to)
+    blob = b"".join(session.scalars(query))
+    return np.frombuffer(blob, dtype=np.uint8).reshape(-1, width)
+
+
+def unit_tree(session: Session) -> list[tuple[int, int | None]]:
+    """(id, parent id) of every org unit."""
+    return [(row.id, row.parent_id) for row in session.execute(select(OrgUnit.id, OrgUnit.parent_id))]

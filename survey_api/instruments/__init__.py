@@ -1,0 +1,1 @@
+"""Versioned survey instruments: the file format, loading, publishing and reading."""

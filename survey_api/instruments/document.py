@@ -1,0 +1,202 @@
+"""The instrument document: sections, items, answer scales and index definition, validated as a whole."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Confidence = Literal["verified", "secondary", "unverified", "draft"]
+Sector = Literal["administrative", "health", "education"]
+ItemType = Literal["scale_1_5", "score_0_100", "single_choice", "multiple_choice", "free_text"]
+NUMERIC_TYPES: frozenset[str] = frozenset({"scale_1_5", "score_0_100", "single_choice"})
+CHOICE_TYPES: frozenset[str] = frozenset({"single_choice", "multiple_choice"})
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Strict):
+    """A text in Vietnamese and (optionally) English."""
+
+    vi: str = Field(min_length=1)
+    en: str | None = None
+
+
+class Option(_Strict):
+    """One answer option of a choice item or scale."""
+
+    value: int = Field(ge=0, le=254)
+    label: Text
+
+
+class SourceRef(_Strict):
+    """Where part of an instrument comes from, and how sure we are of it."""
+
+    id: str
+    text: str
+    grade: Confidence | Literal["n/a"]
+
+
+class Item(_Strict):
+    """One question."""
+
+    code: str = Field(pattern=CODE_PATTERN, max_length=64)
+    type: ItemType
+    required: bool = False
+    text: Text
+    scale: str | None = None
+    options: list[Option] | None = None
+    confidence: Confidence | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _options_fit_type(self) -> Item:
+        if self.type in CHOICE_TYPES and self.scale is None and not self.options:
+            raise ValueError(f"item {self.code}: a {self.type} item needs `scale` or `options`")
+        if self.type not in CHOICE_TYPES and self.type != "scale_1_5" and (self.scale or self.options):
+            raise ValueError(f"item {self.code}: a {self.type} item takes no `scale` or `options`")
+        if self.scale is not None and self.options:
+            raise ValueError(f"item {self.code}: give `scale` or `options`, not both")
+        return self
+
+
+class Section(_Strict):
+    """A titled group of items."""
+
+    code: str = Field(pattern=CODE_PATTERN, max_length=64)
+    title: Text
+    confidence: Confidence | None = None
+    source: str | None = None
+    items: list[Item] = Field(min_length=1)
+
+
+class Level(_Strict):
+    """One level of the index: an element (items), a group (elements) or the overall index."""
+
+    code: str = Field(min_length=1, max_length=64)
+    label: Text
+    items: list[str] = Field(default_factory=list)
+    elements: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
+
+
+class ReturnIntention(_Strict):
+    """Share of respondents whose answer to ``item`` is in ``satisfied``."""
+
+    item: str
+    satisfied: list[int]
+
+
+class Indicators(_Strict):
+    """Extra indicators beside the satisfaction index (health)."""
+
+    expectation_met: str | None = None
+    return_intention: ReturnIntention | None = None
+    comprehensive: bool = False
+
+
+class IndexDefinition(_Strict):
+    """How items roll up into elements, groups and the overall index, and what counts as satisfied."""
+
+    satisfied: list[int] = Field(min_length=1)
+    aggregation: Literal["item_mean", "pooled"]
+    elements: list[Level] = Field(min_length=1)
+    groups: list[Level] = Field(default_factory=list)
+    overall: Level
+    indicators: Indicators | None = None
+
+
+class InstrumentDocument(_Strict):
+    """A whole instrument version as shipped in ``instruments/data`` or imported by an admin."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)
+    sector: Sector
+    version: int = Field(ge=1)
+    title: Text
+    description: Text | None = None
+    source: str = Field(min_length=1, max_length=2000)
+    confidence: Confidence
+    respondent_types: list[Literal["person", "organisation"]] = Field(min_length=1)
+    sources: list[SourceRef] = Field(default_factory=list)
+    scales: dict[str, list[Option]] = Field(default_factory=dict)
+    sections: list[Section] = Field(min_length=1)
+    index: IndexDefinition
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> InstrumentDocument:
+        items = self.items_by_code()
+        seen: set[str] = set()
+        for section in self.sections:
+            for item in section.items:
+                if item.code in seen:
+                    raise ValueError(f"item {item.code}: the code is used twice")
+                seen.add(item.code)
+                if item.scale is not None and item.scale not in self.scales:
+                    raise ValueError(f"item {item.code}: scale {item.scale!r} is not defined under `scales`")
+        index = self.index
+        element_codes = {level.code for level in index.elements}
+        group_codes = {level.code for level in index.groups}
+        placed: dict[str, str] = {}
+        for element in index.elements:
+            if not element.items:
+                raise ValueError(f"index element {element.code}: it lists no items")
+            for code in element.items:
+                if code not in items:
+                    raise ValueError(f"index element {element.code}: item {code} does not exist")
+                if items[code].type != "scale_1_5":
+                    raise ValueError(
+                        f"index element {element.code}: item {code} is {items[code].type}, not scale_1_5"
+                    )
+                if code in placed:
+                    raise ValueError(
+                        f"item {code}: it is in index elements {placed[code]} and {element.code}"
+                    )
+                placed[code] = element.code
+        for group in index.groups:
+            _check_children(f"index group {group.code}", group.elements, element_codes, "element")
+        if index.groups:
+            _check_children("the overall index", index.overall.groups, group_codes, "group")
+        else:
+            _check_children("the overall index", index.overall.elements, element_codes, "element")
+        indicators = index.indicators
+        if indicators is not None:
+            if indicators.expectation_met and items.get(indicators.expectation_met) is None:
+                raise ValueError(
+                    f"indicator expectation_met: item {indicators.expectation_met} does not exist"
+                )
+            if indicators.return_intention and items.get(indicators.return_intention.item) is None:
+                raise ValueError(
+                    f"indicator return_intention: item {indicators.return_intention.item} does not exist"
+                )
+        return self
+
+    def items_by_code(self) -> dict[str, Item]:
+        """Every item of the instrument, by code, in questionnaire order."""
+        return {item.code: item for section in self.sections for item in section.items}
+
+    def options_of(self, item: Item) -> list[Option]:
+        """The answer options of a choice or scale item (empty for other types)."""
+        if item.options:
+            return item.options
+        if item.scale is not None:
+            return self.scales[item.scale]
+        return []
+
+    def score_items(self) -> list[str]:
+        """Codes of the items whose answers are single numbers, packed into a response's scores."""
+        return [code for code, item in self.items_by_code().items() if item.type in NUMERIC_TYPES]
+
+    def section_of(self) -> dict[str, str]:
+        """Section code of every item."""
+        return {item.code: section.code for section in self.sections for item in section.items}
+
+
+def _check_children(owner: str, children: list[str], known: set[str], kind: str) -> None:
+    if not children:
+        raise ValueError(f"{owner}: it lists no {kind}s")
+    for code in children:
+        if code not in known:
+            raise ValueError(f"{owner}: {kind} {code} is not defined")

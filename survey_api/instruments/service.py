@@ -1,0 +1,120 @@
+"""Rules for instruments: import a document as a version, publish it, retire it; published is immutable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from survey_api import audit
+from survey_api.db.base import utcnow
+from survey_api.db.models import Instrument, InstrumentVersion, User
+from survey_api.db.models.instruments import DRAFT, PUBLISHED, RETIRED
+from survey_api.errors import Conflict, InvalidInput, NotFound
+from survey_api.hashing import canonical_digest
+from survey_api.instruments import repository
+from survey_api.instruments.document import InstrumentDocument
+from survey_api.instruments.loader import load_instrument_file, official_instrument_files
+
+
+def import_document(
+    session: Session, document: InstrumentDocument, *, user: User | None, publish: bool
+) -> tuple[InstrumentVersion, bool]:
+    """Store ``document`` as its instrument's version; returns the version and whether anything changed.
+
+    Importing the same content again changes nothing. A draft version may be replaced; a published or
+    retired one may not (409): its content is frozen, and a change needs a new version number.
+    """
+    content = document.model_dump(mode="json", exclude_none=True)
+    digest = canonical_digest(content)
+    instrument = repository.instrument_by_code(session, document.code)
+    if instrument is None:
+        instrument = Instrument(code=document.code, sector=document.sector)
+        session.add(instrument)
+        session.flush()
+    elif instrument.sector != document.sector:
+        raise InvalidInput(
+            f"instrument {document.code} belongs to the {instrument.sector} sector, not {document.sector}"
+        )
+    version = repository.version_of(session, instrument.id, document.version)
+    changed = False
+    if version is None:
+        version = InstrumentVersion(instrument=instrument, version=document.version, status=DRAFT)
+        session.add(version)
+        changed = True
+    elif version.content_hash != digest:
+        if version.status != DRAFT:
+            raise Conflict(
+                f"{document.code} version {document.version} is {version.status} and cannot change; "
+                f"import the new content as version {_next_version(instrument)}"
+            )
+        changed = True
+    if changed:
+        version.title = document.title.vi
+        version.confidence = document.confidence
+        version.source = document.source
+        version.content = content
+        version.content_hash = digest
+        version.score_items = document.score_items()
+        session.flush()
+        audit.record(session, user, "instrument.import", f"{document.code} v{document.version}", hash=digest)
+    if publish and version.status == DRAFT:
+        publish_version(session, version, user=user)
+        changed = True
+    return version, changed
+
+
+def _next_version(instrument: Instrument) -> int:
+    return max((v.version for v in instrument.versions), default=0) + 1
+
+
+def publish_version(session: Session, version: InstrumentVersion, *, user: User | None) -> None:
+    """Make a draft version answerable; from now on it is immutable."""
+    if version.status != DRAFT:
+        raise Conflict(f"version {version.id} is {version.status}; only a draft can be published")
+    version.status = PUBLISHED
+    version.published_at = utcnow()
+    session.flush()
+    audit.record(session, user, "instrument.publish", f"{version.instrument.code} v{version.version}")
+
+
+def retire_version(session: Session, version: InstrumentVersion, *, user: User | None) -> None:
+    """Stop offering a published version; its responses stay."""
+    if version.status != PUBLISHED:
+        raise Conflict(f"version {version.id} is {version.status}; only a published version can be retired")
+    version.status = RETIRED
+    version.retired_at = utcnow()
+    session.flush()
+    audit.record(session, user, "instrument.retire", f"{version.instrument.code} v{version.version}")
+
+
+def get_version(session: Session, version_id: int, *, published_only: bool = False) -> InstrumentVersion:
+    """A version by id, or 404."""
+    version = repository.version_by_id(session, version_id)
+    if version is None or (published_only and version.status != PUBLISHED):
+        raise NotFound(f"no published instrument version {version_id}")
+    return version
+
+
+def list_published(session: Session) -> Sequence[InstrumentVersion]:
+    """The versions people can answer now."""
+    return repository.published_versions(session)
+
+
+def load_official(session: Session, *, user: User | None = None) -> list[InstrumentVersion]:
+    """Import and publish the instruments shipped with the platform (idempotent)."""
+    return [
+        import_document(session, load_instrument_file(path), user=user, publish=True)[0]
+        for path in official_instrument_files()
+    ]
+
+
+_documents: dict[str, InstrumentDocument] = {}
+
+
+def document_of(version: InstrumentVersion) -> InstrumentDocument:
+    """The validated document of a stored version, parsed once per content hash."""
+    document = _documents.get(version.content_hash)
+    if document is None:
+        document = _documents[version.content_hash] = InstrumentDocument.model_validate(version.content)
+    return document

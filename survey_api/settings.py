@@ -1,0 +1,42 @@
+"""Service settings, read from the environment (prefix ``SURVEY_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; nothing reads the environment at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="SURVEY_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite:///./survey.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    sql_echo: bool = False
+
+    @model_validator(mode="after")
+    def _require_secret_in_production(self) -> Settings:
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError(
+                    "SURVEY_SECRET_KEY must be set in production (a long random string, e.g. from "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                )
+            self.secret_key = secrets.token_urlsafe(48)
+        elif self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("SURVEY_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""HTML pages of the survey platform, served beside the API."""

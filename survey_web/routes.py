@@ -1,0 +1,21 @@
+"""HTML pages; they call survey_api services directly, never the HTTP API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from survey_api.deps import SessionDep
+from survey_api.instruments.service import list_published
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    """The landing page: what the platform measures and which instruments are live."""
+    return templates.TemplateResponse(request, "home.html", {"versions": list_published(session)})

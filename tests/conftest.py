@@ -1,0 +1,121 @@
+"""Shared fixtures: a freshly migrated database per test (SQLite file, or PostgreSQL when
+SURVEY_TEST_DATABASE_URL is set), the real app over HTTP, and users with tokens."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from survey_api import migrations
+from survey_api.auth.service import create_user, issue_token
+from survey_api.db.engine import make_engine, transaction
+from survey_api.settings import Settings
+from survey_web.asgi import create_app
+
+POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
+
+
+def _admin_engine(url: str) -> Engine:
+    return make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False)).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database to copy for each test."""
+    if POSTGRES_URL is None:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        url = f"sqlite:///{path}"
+        migrations.upgrade(url)
+        yield url
+        return
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_template"
+    admin = _admin_engine(POSTGRES_URL)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    migrations.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
+    """A private copy of the migrated template for one test."""
+    if POSTGRES_URL is None:
+        path = tmp_path / "test.db"
+        shutil.copyfile(make_url(template_database).database or "", path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"{make_url(POSTGRES_URL).database}_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine(POSTGRES_URL)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template_database).database}"'))
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret-" + "x" * 40, environment="test")
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def sessions(client: TestClient) -> sessionmaker[Session]:
+    """Sessions on the same database as the app."""
+    factory: sessionmaker[Session] = client.app.state.sessionmaker  # type: ignore[attr-defined]
+    return factory
+
+
+Db = Callable[[], AbstractContextManager[Session]]
+
+
+@pytest.fixture
+def db(sessions: sessionmaker[Session]) -> Db:
+    """``with db() as session:`` a committed unit of work on the app's database."""
+    return lambda: transaction(sessions)
+
+
+@pytest.fixture
+def official(db: Db) -> dict[str, int]:
+    """The shipped instruments, imported and published; maps code to version id."""
+    from survey_api.instruments.service import load_official
+
+    with db() as session:
+        return {v.instrument.code: v.id for v in load_official(session)}
+
+
+@pytest.fixture
+def token_for(db: Db) -> Callable[[str], dict[str, str]]:
+    """Authorization headers for a new user with the given role."""
+
+    def make(role: str) -> dict[str, str]:
+        with db() as session:
+            user = create_user(session, username=f"{role}-{uuid.uuid4().hex[:6]}", role=role)
+            token = issue_token(session, user, name="test")
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
