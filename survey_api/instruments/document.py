@@ -136,6 +136,12 @@ class InstrumentDocument(_Strict):
                 seen.add(item.code)
                 if item.scale is not None and item.scale not in self.scales:
                     raise ValueError(f"item {item.code}: scale {item.scale!r} is not defined under `scales`")
+                if item.type == "scale_1_5" and (item.scale or item.options):
+                    values = sorted(option.value for option in self.options_of(item))
+                    if values != [1, 2, 3, 4, 5]:
+                        raise ValueError(
+                            f"item {item.code}: a scale_1_5 item needs options 1–5, not {values}"
+                        )
         index = self.index
         element_codes = {level.code for level in index.elements}
         group_codes = {level.code for level in index.groups}
@@ -155,8 +161,13 @@ class InstrumentDocument(_Strict):
                         f"item {code}: it is in index elements {placed[code]} and {element.code}"
                     )
                 placed[code] = element.code
+        if not set(index.satisfied) <= {1, 2, 3, 4, 5}:
+            raise ValueError(f"index: satisfied values {index.satisfied} must lie on the 1–5 scale")
         for group in index.groups:
             _check_children(f"index group {group.code}", group.elements, element_codes, "element")
+        grouped = {code for group in index.groups for code in group.elements}
+        if index.groups and grouped != element_codes:
+            raise ValueError(f"index: elements {sorted(element_codes - grouped)} belong to no group")
         if index.groups:
             _check_children("the overall index", index.overall.groups, group_codes, "group")
         else:

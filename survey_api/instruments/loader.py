@@ -49,6 +49,9 @@ def describe_validation_error(exc: ValidationError, data: Any) -> str:
     for error in exc.errors():
         location = _describe_location(error["loc"], data)
         message = str(error["msg"]).removeprefix("Value error, ")
+        given = error.get("input")
+        if error["type"] != "value_error" and isinstance(given, str | int | float | bool):
+            message = f"{message} (got {given!r})"
         lines.append(f"{location}: {message}" if location else message)
     return "; ".join(lines)
 
