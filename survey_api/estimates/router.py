@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/indices", tags=["indices"])
 @router.get("", response_model=IndicesOut)
 def get_indices(
     session: SessionDep,
-    _user: AnalystUser,
+    user: AnalystUser,
     instrument: Annotated[str, Query(description="Instrument code, e.g. sipas")],
     version: Annotated[int | None, Query(description="Version number; default the latest published")] = None,
     unit: Annotated[str | None, Query(description="Org unit code; includes the units below it")] = None,
@@ -29,6 +29,7 @@ def get_indices(
     return service.indices(
         session,
         instrument,
+        viewer=user,
         version=version,
         unit=unit,
         service_point=service_point,

@@ -7,7 +7,8 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from survey_api.collection.repository import service_point_by_code
-from survey_api.errors import InvalidInput, NotFound
+from survey_api.db.models import User
+from survey_api.errors import Forbidden, InvalidInput, NotFound
 from survey_api.estimates import repository
 from survey_api.estimates.levels import LevelResult, compute_levels
 from survey_api.estimates.schemas import IndicesOut, LevelOut
@@ -20,13 +21,17 @@ def indices(
     session: Session,
     instrument_code: str,
     *,
+    viewer: User,
     version: int | None = None,
     unit: str | None = None,
     service_point: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> IndicesOut:
-    """The index at every level for the responses that match the filters (each response weighs 1)."""
+    """The index at every level for the responses that match the filters (each response weighs 1).
+
+    A unit manager sees only their own unit and the units below it.
+    """
     instrument = instruments.instrument_by_code(session, instrument_code)
     if instrument is None:
         raise NotFound(f"no instrument {instrument_code!r}")
@@ -43,11 +48,19 @@ def indices(
         raise InvalidInput(f"from ({date_from}) is after to ({date_to})")
 
     unit_ids = None
+    tree = repository.unit_tree(session) if unit is not None or viewer.role == "unit_manager" else []
     if unit is not None:
         found = unit_by_code(session, unit)
         if found is None:
             raise NotFound(f"no unit {unit!r}")
-        unit_ids = descendants(repository.unit_tree(session), found.id)
+        unit_ids = descendants(tree, found.id)
+    if viewer.role == "unit_manager":
+        if viewer.unit_id is None:
+            raise Forbidden("your account is not attached to a unit; ask an admin to set it")
+        own = descendants(tree, viewer.unit_id)
+        if unit_ids is not None and not unit_ids <= own:
+            raise Forbidden(f"unit {unit} is outside your unit; you can see only your own units")
+        unit_ids = unit_ids if unit_ids is not None else own
     service_point_id = None
     if service_point is not None:
         point = service_point_by_code(session, service_point)
