@@ -166,3 +166,17 @@ def test_a_draft_instrument_cannot_be_answered(
     _problem(
         client.post("/api/v1/responses", json=submission(sipas, instrument_version=created.json()["id"]))
     )
+
+
+def test_stored_responses_cannot_be_changed_or_deleted(client: TestClient, sipas: dict[str, Any], db: Db) -> None:
+    from survey_api.db.models.responses import ResponsesAreAppendOnly
+
+    body = submission(sipas)
+    client.post("/api/v1/responses", json=body)
+    with pytest.raises(ResponsesAreAppendOnly), db() as session:
+        row = session.get(Response, uuid.UUID(body["id"]))
+        assert row is not None
+        row.channel = "qr"
+    with pytest.raises(ResponsesAreAppendOnly), db() as session:
+        session.delete(session.get(Response, uuid.UUID(body["id"])))
+    assert stored_count(db) == 1

@@ -2,6 +2,7 @@
 
 from survey_api.db.base import Base
 from survey_api.db.models.audit import AuditEntry
+from survey_api.db.models.fieldwork import Assignment, ContactAttempt
 from survey_api.db.models.instruments import Instrument, InstrumentVersion
 from survey_api.db.models.responses import Response
 from survey_api.db.models.units import OrgUnit, ServicePoint
@@ -9,8 +10,10 @@ from survey_api.db.models.users import ApiToken, User
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "AuditEntry",
     "Base",
+    "ContactAttempt",
     "Instrument",
     "InstrumentVersion",
     "OrgUnit",

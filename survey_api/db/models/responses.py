@@ -6,8 +6,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Uuid, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from survey_api.db.base import Base, utcnow
 from survey_api.db.types import JSONDocument, UTCDateTime
@@ -47,3 +47,19 @@ class Response(Base):
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("responses.id"))
+
+
+class ResponsesAreAppendOnly(Exception):
+    """Raised when a flush would change or delete a stored response."""
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_append_only(session: Session, _context: object, _instances: object) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, Response):
+            raise ResponsesAreAppendOnly(f"response {obj.id} cannot be deleted; responses are append-only")
+    for obj in session.dirty:
+        if isinstance(obj, Response) and session.is_modified(obj, include_collections=False):
+            raise ResponsesAreAppendOnly(
+                f"response {obj.id} cannot be changed; store a correction as a new response that replaces it"
+            )

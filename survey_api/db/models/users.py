@@ -23,6 +23,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # The organisation a volunteer comes from (e.g. a commune's Fatherland Front committee).
+    organisation: Mapped[str | None] = mapped_column(String(255))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Fieldwork: volunteer accounts, assignments, contact attempts and the tablet's batch sync."""
