@@ -49,16 +49,21 @@ def compute_levels(
     the mean of its items' means, pooling all items below it. ``pooled``: answers at the satisfied
     values over all answers in the level.
     """
-    satisfied_values = np.array(definition.satisfied, dtype=np.uint8)
+    # One pass over the matrix: how often each byte value occurs in each column.
+    width = matrix.shape[1]
+    cells = matrix.astype(np.intp) + np.arange(width, dtype=np.intp) * 256
+    counts = np.bincount(cells.ravel(), minlength=width * 256).reshape(width, 256)
+    values = np.arange(256, dtype=np.float64)
+    values[MISSING_SCORE] = 0
+    answered = counts.sum(axis=1) - counts[:, MISSING_SCORE]
+    satisfied = counts[:, definition.satisfied].sum(axis=1)
+    score_sums = counts @ values
     totals: dict[str, _ItemTotals] = {}
     for element in definition.elements:
         for code in element.items:
-            column = matrix[:, columns[code]]
-            answered = column != MISSING_SCORE
+            column = columns[code]
             totals[code] = _ItemTotals(
-                answered=int(answered.sum()),
-                satisfied=int(np.isin(column, satisfied_values).sum()),
-                score_sum=float(column[answered].sum(dtype=np.int64)),
+                int(answered[column]), int(satisfied[column]), float(score_sums[column])
             )
 
     def level(code: str, label: Text, item_codes: list[str]) -> LevelResult:

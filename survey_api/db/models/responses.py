@@ -26,7 +26,18 @@ class Response(Base):
     """
 
     __tablename__ = "responses"
-    __table_args__ = (Index("ix_responses_version_observed", "instrument_version_id", "observed_on"),)
+    # Covers every column an index computation filters on and reads, so it never touches the wide rows.
+    __table_args__ = (
+        Index(
+            "ix_responses_estimation",
+            "instrument_version_id",
+            "observed_on",
+            "unit_id",
+            "service_point_id",
+            "excluded",
+            "scores",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
