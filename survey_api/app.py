@@ -14,10 +14,13 @@ from survey_api.auth.router import router as auth_router
 from survey_api.collection.router import router as collection_router
 from survey_api.db.engine import make_engine, make_sessionmaker
 from survey_api.db.models.instruments import PublishedVersionImmutable
-from survey_api.errors import DomainError
+from survey_api.errors import DomainError, TooManyRequests
 from survey_api.estimates.router import router as estimates_router
+from survey_api.fieldwork.router import router as fieldwork_router
+from survey_api.feedback.router import router as feedback_router
 from survey_api.instruments.loader import InstrumentFileError
 from survey_api.instruments.router import router as instruments_router
+from survey_api.qr.router import router as qr_router
 from survey_api.settings import Settings, get_settings
 from survey_api.units.router import router as units_router
 
@@ -48,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (auth_router, units_router, instruments_router, collection_router, estimates_router):
         app.include_router(router)
+    app.include_router(fieldwork_router)
+    app.include_router(qr_router)
+    app.include_router(feedback_router)
     _add_error_handlers(app)
     return app
 
@@ -59,6 +65,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.errors:
             body["errors"] = exc.errors
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after)}
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(InstrumentFileError)
@@ -73,9 +81,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"item": _location(error["loc"]), "problem": str(error["msg"])} for error in exc.errors()]
         summary = "; ".join(f"{e['item']}: {e['problem']}" for e in errors)
-        return JSONResponse(
-            {"detail": f"the request is not valid: {summary}", "errors": errors}, status_code=422
-        )
+        return JSONResponse({"detail": f"the request is not valid: {summary}", "errors": errors}, status_code=422)
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:

@@ -21,6 +21,7 @@ from survey_api.db.base import utcnow
 from survey_api.db.models import InstrumentVersion, OrgUnit, ServicePoint
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of, load_official
+from survey_api.qr.service import ensure_link
 from survey_api.units.repository import unit_by_code
 
 DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11")
@@ -58,9 +59,7 @@ def load_demo(session: Session, *, responses_per_point: int = 28, seed: int = 20
     return f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
 
 
-def _unit(
-    session: Session, code: str, name: str, kind: str, sector: str | None, parent: OrgUnit | None
-) -> OrgUnit:
+def _unit(session: Session, code: str, name: str, kind: str, sector: str | None, parent: OrgUnit | None) -> OrgUnit:
     unit = unit_by_code(session, code)
     if unit is None:
         unit = OrgUnit(
@@ -125,9 +124,7 @@ def _load_units(session: Session) -> dict[str, tuple[_Point, ServicePoint]]:
     ]
     for code, name, district, satisfaction in schools:
         _unit(session, code, name, "school", "education", unit_by_code(session, district))
-        points.append(
-            _Point(f"{code}-cong-truong", name, "school", code, ("education-parents",), satisfaction)
-        )
+        points.append(_Point(f"{code}-cong-truong", name, "school", code, ("education-parents",), satisfaction))
 
     stored: dict[str, tuple[_Point, ServicePoint]] = {}
     for point in points:
@@ -135,10 +132,18 @@ def _load_units(session: Session) -> dict[str, tuple[_Point, ServicePoint]]:
         if service_point is None:
             unit = unit_by_code(session, point.unit)
             assert unit is not None
-            service_point = ServicePoint(code=point.code, name=point.name, unit_id=unit.id, kind=point.kind)
+            service_point = ServicePoint(
+                code=point.code,
+                name=point.name,
+                unit_id=unit.id,
+                kind=point.kind,
+                requires_receipt=point.kind == "one_stop_counter",
+            )
             session.add(service_point)
+            session.flush()
+        for instrument_code in point.instruments:
+            ensure_link(session, service_point, instrument_code, user=None)
         stored[point.code] = (point, service_point)
-    session.flush()
     return stored
 
 

@@ -59,3 +59,4 @@ def require_roles(*roles: str) -> Callable[[User], User]:
 
 AdminUser = Annotated[User, Depends(require_roles("admin"))]
 AnalystUser = Annotated[User, Depends(require_roles("admin", "analyst", "unit_manager"))]
+ManagerUser = Annotated[User, Depends(require_roles("admin", "unit_manager"))]

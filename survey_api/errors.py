@@ -44,3 +44,19 @@ class Forbidden(DomainError):
     """Valid credentials, but the role may not do this (403)."""
 
     status_code = 403
+
+
+class Gone(DomainError):
+    """The thing existed but is no longer valid, e.g. a rotated or revoked QR link (410)."""
+
+    status_code = 410
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was hit (429); ``retry_after`` seconds until trying again makes sense."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     port: int = 8000
     secret_key: str = ""
     sql_echo: bool = False
+    # The address printed in QR codes, e.g. https://khaosat.example.gov.vn; empty: the address asked for.
+    public_url: str = ""
+    # QR abuse control: a second answer from one device at one point within this window is flagged; more
+    # than `qr_burst_per_minute` answers on one link in a minute are flagged; past the hard limits, 429.
+    qr_repeat_window_minutes: int = 60
+    qr_burst_per_minute: int = 20
+    qr_limit_per_client_per_minute: int = 6
+    qr_limit_per_link_per_minute: int = 120
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

@@ -66,12 +66,7 @@ def authenticate_token(session: Session, token: str) -> User:
 def sign_in(session: Session, username: str, password: str) -> str:
     """Exchange a username and password for a new token (the tablet app's sign-in)."""
     user = repository.user_by_username(session, username)
-    if (
-        user is None
-        or not user.active
-        or not user.password_hash
-        or not verify_password(user.password_hash, password)
-    ):
+    if user is None or not user.active or not user.password_hash or not verify_password(user.password_hash, password):
         raise Unauthorized("wrong username or password")
     return issue_token(session, user, name="sign-in")
 

@@ -10,9 +10,7 @@ from survey_api.instruments.document import InstrumentDocument, Item
 MAX_TEXT_LENGTH = 5000
 
 
-def check_answers(
-    document: InstrumentDocument, answers: dict[str, Any]
-) -> tuple[dict[str, Any], list[dict[str, str]]]:
+def check_answers(document: InstrumentDocument, answers: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The answers without empty ones, and every problem found (item code and reason)."""
     items = document.items_by_code()
     problems: list[dict[str, str]] = []
@@ -49,9 +47,7 @@ def _check_value(document: InstrumentDocument, item: Item, value: Any) -> str | 
             return f"{value!r} is not one of the options {sorted(allowed)}"
     elif item.type == "multiple_choice":
         allowed = {option.value for option in document.options_of(item)}
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             return "give a list of option numbers"
         if len(set(value)) != len(value):
             return "an option is chosen twice"

@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from survey_api.db.inserts import insert_once
 from survey_api.db.models import Response, ServicePoint
 
 
@@ -31,16 +31,6 @@ def response_by_id(session: Session, response_id: uuid.UUID) -> Response | None:
     ).first()
 
 
-def insert_once(session: Session, values: dict[str, Any]) -> bool:
-    """Insert a response unless one with its id exists; True when this call stored it.
-
-    ``ON CONFLICT DO NOTHING`` lets two concurrent submissions of one id race safely: the loser waits
-    for the winner's transaction and then inserts nothing, with no error to recover from.
-    """
-    statement: postgresql.Insert | sqlite.Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(Response).values(**values)
-    else:
-        statement = sqlite.insert(Response).values(**values)
-    statement = statement.on_conflict_do_nothing(index_elements=["id"])
-    return session.execute(statement.returning(Response.id)).first() is not None
+def insert_response_once(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a response unless one with its id exists; True when this call stored it."""
+    return insert_once(session, Response, values)

@@ -26,6 +26,14 @@ PLAUSIBLE_FUTURE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
+class Screening:
+    """What the channel learnt about the submitter: a keyed device hash, and flags that exclude it."""
+
+    device_hash: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Submission:
     """The outcome of a submission: the stored response and whether this call created it."""
 
@@ -33,11 +41,18 @@ class Submission:
     created: bool
 
 
-def submit(session: Session, payload: ResponseIn, *, interviewer_id: int | None = None) -> Submission:
+def submit(
+    session: Session,
+    payload: ResponseIn,
+    *,
+    interviewer_id: int | None = None,
+    screening: Screening | None = None,
+) -> Submission:
     """Store a response exactly once.
 
     The first submission of an id creates it; the same content again is acknowledged with the stored
-    body; other content under a stored id is a conflict (409) and changes nothing.
+    body; other content under a stored id is a conflict (409) and changes nothing. A flagged response
+    (``screening.flags``) is kept but excluded from indices by default.
     """
     digest = canonical_digest(payload.fingerprint())
     existing = repository.response_by_id(session, payload.id)
@@ -46,7 +61,10 @@ def submit(session: Session, payload: ResponseIn, *, interviewer_id: int | None 
 
     values = _validated_values(session, payload, digest)
     values["interviewer_id"] = interviewer_id
-    if repository.insert_once(session, values):
+    if screening is not None:
+        flags = list(screening.flags)
+        values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
+    if repository.insert_response_once(session, values):
         stored = repository.response_by_id(session, payload.id)
         assert stored is not None
         return Submission(response_out(stored, payload.service_point), created=True)
@@ -58,12 +76,9 @@ def submit(session: Session, payload: ResponseIn, *, interviewer_id: int | None 
 def _replay(session: Session, stored: Response, digest: str) -> Submission:
     if stored.content_hash != digest:
         raise Conflict(
-            f"response {stored.id} was already received with other content; "
-            "a changed questionnaire needs a new id"
+            f"response {stored.id} was already received with other content; a changed questionnaire needs a new id"
         )
-    return Submission(
-        response_out(stored, repository.service_point_code(session, stored.service_point_id)), False
-    )
+    return Submission(response_out(stored, repository.service_point_code(session, stored.service_point_id)), False)
 
 
 def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dict[str, object]:
@@ -79,9 +94,7 @@ def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dic
     if payload.service_point is not None:
         service_point = repository.service_point_by_code(session, payload.service_point)
         if service_point is None:
-            problems.append(
-                {"item": "service_point", "problem": f"no service point {payload.service_point!r}"}
-            )
+            problems.append({"item": "service_point", "problem": f"no service point {payload.service_point!r}"})
     if payload.respondent_type not in document.respondent_types:
         problems.append(
             {
@@ -117,9 +130,6 @@ def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dic
 
 def observed_day(completed_at: datetime | None, received_at: datetime) -> date:
     """The local day a response counts for: its completion day if plausible, else its arrival day."""
-    if (
-        completed_at is not None
-        and received_at - PLAUSIBLE_PAST <= completed_at <= received_at + PLAUSIBLE_FUTURE
-    ):
+    if completed_at is not None and received_at - PLAUSIBLE_PAST <= completed_at <= received_at + PLAUSIBLE_FUTURE:
         return completed_at.astimezone(LOCAL_TIME).date()
     return received_at.astimezone(LOCAL_TIME).date()

@@ -1,4 +1,4 @@
-"""``INSERT … ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL alike."""
+"""``INSERT … ON CONFLICT DO NOTHING`` for SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -11,16 +11,16 @@ from survey_api.db.base import Base
 
 
 def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
-    """Insert a row unless one with its primary key exists; True when this call stored it.
+    """Insert one row unless it violates a unique constraint; True when this call inserted it.
 
-    Of concurrent inserts of one key exactly one stores; the others wait for its transaction and then
-    insert nothing, with no error to recover from.
+    Of concurrent inserts of the same key exactly one wins; the others wait for it and insert nothing,
+    with no error to recover from and the transaction still usable.
     """
     statement: postgresql.Insert | sqlite.Insert
     if session.get_bind().dialect.name == "postgresql":
         statement = postgresql.insert(model).values(**values)
     else:
         statement = sqlite.insert(model).values(**values)
-    key = [column.name for column in model.__table__.primary_key]
-    statement = statement.on_conflict_do_nothing(index_elements=key)
-    return session.execute(statement.returning(*model.__table__.primary_key)).first() is not None
+    primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
+    returning = statement.on_conflict_do_nothing().returning(*primary_key)
+    return session.execute(returning).first() is not None

@@ -62,9 +62,7 @@ def compute_levels(
     for element in definition.elements:
         for code in element.items:
             column = columns[code]
-            totals[code] = _ItemTotals(
-                int(answered[column]), int(satisfied[column]), float(score_sums[column])
-            )
+            totals[code] = _ItemTotals(int(answered[column]), int(satisfied[column]), float(score_sums[column]))
 
     def level(code: str, label: Text, item_codes: list[str]) -> LevelResult:
         parts = [totals[c] for c in item_codes]
@@ -91,9 +89,7 @@ def compute_levels(
     )
 
 
-def _overall_items(
-    overall: Level, element_items: dict[str, list[str]], group_items: dict[str, list[str]]
-) -> list[str]:
+def _overall_items(overall: Level, element_items: dict[str, list[str]], group_items: dict[str, list[str]]) -> list[str]:
     if overall.groups:
         return [i for g in overall.groups for i in group_items[g]]
     return [i for e in overall.elements for i in element_items[e]]

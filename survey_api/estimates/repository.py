@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from sqlalchemy import LargeBinary, func, literal, select
 from sqlalchemy.orm import Session
 
-from survey_api.db.models import OrgUnit, Response
+from survey_api.db.models import Response
 
 
 def score_matrix(
@@ -46,8 +46,3 @@ def score_matrix(
     value = session.scalar(query)
     blob = b"" if value is None else bytes(value) if postgres else bytes.fromhex(value)
     return np.frombuffer(blob, dtype=np.uint8).reshape(-1, width)
-
-
-def unit_tree(session: Session) -> list[tuple[int, int | None]]:
-    """(id, parent id) of every org unit."""
-    return [(row.id, row.parent_id) for row in session.execute(select(OrgUnit.id, OrgUnit.parent_id))]

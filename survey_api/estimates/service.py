@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 
 from survey_api.collection.repository import service_point_by_code
 from survey_api.db.models import User
-from survey_api.errors import Forbidden, InvalidInput, NotFound
+from survey_api.errors import InvalidInput, NotFound
 from survey_api.estimates import repository
 from survey_api.estimates.levels import LevelResult, compute_levels
 from survey_api.estimates.schemas import IndicesOut, LevelOut
 from survey_api.instruments import repository as instruments
 from survey_api.instruments.service import document_of
 from survey_api.units.repository import unit_by_code
+from survey_api.units.scope import require_visible, subtree, visible_units
 
 
 def indices(
@@ -41,26 +42,17 @@ def indices(
         else instruments.latest_published(session, instrument.id)
     )
     if chosen is None:
-        raise NotFound(
-            f"{instrument_code} has no {'version ' + str(version) if version else 'published version'}"
-        )
+        raise NotFound(f"{instrument_code} has no {'version ' + str(version) if version else 'published version'}")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput(f"from ({date_from}) is after to ({date_to})")
 
-    unit_ids = None
-    tree = repository.unit_tree(session) if unit is not None or viewer.role == "unit_manager" else []
+    unit_ids = visible_units(session, viewer)
     if unit is not None:
         found = unit_by_code(session, unit)
         if found is None:
             raise NotFound(f"no unit {unit!r}")
-        unit_ids = descendants(tree, found.id)
-    if viewer.role == "unit_manager":
-        if viewer.unit_id is None:
-            raise Forbidden("your account is not attached to a unit; ask an admin to set it")
-        own = descendants(tree, viewer.unit_id)
-        if unit_ids is not None and not unit_ids <= own:
-            raise Forbidden(f"unit {unit} is outside your unit; you can see only your own units")
-        unit_ids = unit_ids if unit_ids is not None else own
+        require_visible(session, viewer, found.id, f"unit {unit}")
+        unit_ids = subtree(session, found.id)
     service_point_id = None
     if service_point is not None:
         point = service_point_by_code(session, service_point)
@@ -101,20 +93,6 @@ def indices(
         elements=[_level_out(x) for x in result.elements],
         items=[_level_out(x) for x in result.items],
     )
-
-
-def descendants(tree: list[tuple[int, int | None]], root: int) -> set[int]:
-    """``root`` and every unit below it."""
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in tree:
-        children.setdefault(parent_id, []).append(unit_id)
-    found, frontier = {root}, [root]
-    while frontier:
-        for child in children.get(frontier.pop(), []):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
-    return found
 
 
 def _level_out(level: LevelResult) -> LevelOut:

@@ -132,7 +132,7 @@ class AttemptBatch(BaseModel):
 class ItemResult(BaseModel):
     """The server's verdict on one item of a batch."""
 
-    id: str | None
+    id: str | None = Field(description="The item's id as sent (null when missing or not a string)")
     status: ItemStatus
     detail: str | None = None
     errors: list[dict[str, Any]] = []

@@ -139,9 +139,7 @@ class InstrumentDocument(_Strict):
                 if item.type == "scale_1_5" and (item.scale or item.options):
                     values = sorted(option.value for option in self.options_of(item))
                     if values != [1, 2, 3, 4, 5]:
-                        raise ValueError(
-                            f"item {item.code}: a scale_1_5 item needs options 1–5, not {values}"
-                        )
+                        raise ValueError(f"item {item.code}: a scale_1_5 item needs options 1–5, not {values}")
         index = self.index
         element_codes = {level.code for level in index.elements}
         group_codes = {level.code for level in index.groups}
@@ -153,13 +151,9 @@ class InstrumentDocument(_Strict):
                 if code not in items:
                     raise ValueError(f"index element {element.code}: item {code} does not exist")
                 if items[code].type != "scale_1_5":
-                    raise ValueError(
-                        f"index element {element.code}: item {code} is {items[code].type}, not scale_1_5"
-                    )
+                    raise ValueError(f"index element {element.code}: item {code} is {items[code].type}, not scale_1_5")
                 if code in placed:
-                    raise ValueError(
-                        f"item {code}: it is in index elements {placed[code]} and {element.code}"
-                    )
+                    raise ValueError(f"item {code}: it is in index elements {placed[code]} and {element.code}")
                 placed[code] = element.code
         if not set(index.satisfied) <= {1, 2, 3, 4, 5}:
             raise ValueError(f"index: satisfied values {index.satisfied} must lie on the 1–5 scale")
@@ -175,13 +169,9 @@ class InstrumentDocument(_Strict):
         indicators = index.indicators
         if indicators is not None:
             if indicators.expectation_met and items.get(indicators.expectation_met) is None:
-                raise ValueError(
-                    f"indicator expectation_met: item {indicators.expectation_met} does not exist"
-                )
+                raise ValueError(f"indicator expectation_met: item {indicators.expectation_met} does not exist")
             if indicators.return_intention and items.get(indicators.return_intention.item) is None:
-                raise ValueError(
-                    f"indicator return_intention: item {indicators.return_intention.item} does not exist"
-                )
+                raise ValueError(f"indicator return_intention: item {indicators.return_intention.item} does not exist")
         return self
 
     def items_by_code(self) -> dict[str, Item]:

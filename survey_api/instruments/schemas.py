@@ -88,8 +88,7 @@ def version_out(version: InstrumentVersion, document: InstrumentDocument) -> Ins
                 text=item.text.vi,
                 text_en=item.text.en,
                 options=[
-                    OptionOut(value=o.value, label=o.label.vi, label_en=o.label.en)
-                    for o in document.options_of(item)
+                    OptionOut(value=o.value, label=o.label.vi, label_en=o.label.en) for o in document.options_of(item)
                 ],
             )
             for section in document.sections

@@ -20,7 +20,5 @@ def units_valid_on(session: Session, day: date | None) -> Sequence[OrgUnit]:
     """Units valid on ``day`` (all units when None), ordered by code."""
     query = select(OrgUnit).order_by(OrgUnit.code)
     if day is not None:
-        query = query.where(
-            OrgUnit.valid_from <= day, or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day)
-        )
+        query = query.where(OrgUnit.valid_from <= day, or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day))
     return session.scalars(query).all()

@@ -168,7 +168,9 @@ def test_a_draft_instrument_cannot_be_answered(
     )
 
 
-def test_stored_responses_cannot_be_changed_or_deleted(client: TestClient, sipas: dict[str, Any], db: Db) -> None:
+def test_stored_responses_cannot_be_changed_or_deleted(
+    client: TestClient, sipas: dict[str, Any], db: Db
+) -> None:
     from survey_api.db.models.responses import ResponsesAreAppendOnly
 
     body = submission(sipas)

@@ -2,8 +2,10 @@
 
 from survey_api.db.base import Base
 from survey_api.db.models.audit import AuditEntry
+from survey_api.db.models.feedback import Feedback, FeedbackContact
 from survey_api.db.models.fieldwork import Assignment, ContactAttempt
 from survey_api.db.models.instruments import Instrument, InstrumentVersion
+from survey_api.db.models.qr import QrLink, ReceiptClaim
 from survey_api.db.models.responses import Response
 from survey_api.db.models.units import OrgUnit, ServicePoint
 from survey_api.db.models.users import ApiToken, User
@@ -14,9 +16,13 @@ __all__ = [
     "AuditEntry",
     "Base",
     "ContactAttempt",
+    "Feedback",
+    "FeedbackContact",
     "Instrument",
     "InstrumentVersion",
     "OrgUnit",
+    "QrLink",
+    "ReceiptClaim",
     "Response",
     "ServicePoint",
     "User",

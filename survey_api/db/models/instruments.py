@@ -77,6 +77,4 @@ def _guard_published_versions(session: Session, _context: object, _instances: ob
             )
     for obj in session.deleted:
         if isinstance(obj, InstrumentVersion) and obj.status != DRAFT:
-            raise PublishedVersionImmutable(
-                f"instrument version {obj.id} is {obj.status}; it cannot be deleted"
-            )
+            raise PublishedVersionImmutable(f"instrument version {obj.id} is {obj.status}; it cannot be deleted")

@@ -54,6 +54,8 @@ class Response(Base):
     # The day the response belongs to for period filters: the client's completion day when plausible,
     # otherwise the day the server received it (a tablet with a wrong clock must not shift periods).
     observed_on: Mapped[date] = mapped_column(Date)
+    # Keyed hash of the answering device (a cookie), to flag repeated answers; never shown.
+    device_hash: Mapped[str | None] = mapped_column(String(64))
     flags: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,427 @@
+"""Official satisfaction indices (SIPAS, health, education) with SEs and CIs from the survey design.
+
+An index definition is plain data::
+
+    {"satisfied": [4, 5], "scale": [1, 5], "aggregation": "item_mean",   # or "pooled"
+     "elements": [{"code": "II.A", "label": "...", "items": ["II.A.1", "II.A.2"]}, ...],
+     "groups": [{"code": "II", "label": "...", "elements": ["II.A", ...]}, ...],
+     "overall": {"code": "SIPAS", "label": "...", "groups": ["I", "II"]}}
+
+Levels are the overall index, its groups, their elements and the items. A group and the overall pool all
+their items. With ``item_mean`` (SIPAS) a level's % satisfied is the unweighted mean of its items' weighted
+% satisfied, ``P_L = (1/k) sum_j p_j``; with ``pooled`` (health, education) it is satisfied answers over all
+answers in the level, ``P_L = sum_j sum_i w_i s_ij / sum_j sum_i w_i a_ij``. The mean score is aggregated
+the same way.
+
+Standard errors: each item proportion ``p_j`` has linearised scores ``z_ij = w_i a_ij (s_ij - p_j) / W_j``
+(``a_ij`` = answered, ``W_j`` its weighted count). For ``item_mean`` the level scores are
+``z_iL = (1/k) sum_j z_ij``, which is what R gives with ``svycontrast`` on the item means (or by estimating
+on the constructed variable); for ``pooled`` they are the ratio scores
+``w_i sum_j a_ij (s_ij - P_L) / sum_j W_j`` (R: ``svyratio`` of satisfied answers over answers per row).
+The level scores then go through the same variance core (strata, PSUs, fpc, weighting adjustments), so
+the SE of every level is the design-based SE of that linear combination.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import SamplingError
+from ._util import FloatArray, group_sum
+from .design import Design
+from .estimate import CIMethod, Estimate, mean, proportion, proportion_ci, t_quantile
+from .variance import taylor_variance
+
+__all__ = [
+    "HealthIndicators",
+    "IndexDefinitionError",
+    "IndexLevel",
+    "IndexResult",
+    "compute_index",
+    "health_indicators",
+]
+
+_ROW_CHUNK = 131_072
+_LEVEL_CHUNK = 8
+
+
+class IndexDefinitionError(SamplingError):
+    """The index definition is inconsistent with itself or with the answers."""
+
+
+@dataclass(frozen=True)
+class IndexLevel:
+    """% satisfied and mean score of one level (overall, group, element or item)."""
+
+    code: str
+    label: str
+    kind: str
+    items: tuple[str, ...]
+    satisfied: Estimate
+    mean_score: Estimate
+    n_answers: int
+    n_respondents: int
+    deff: float | None
+    n_eff: float
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """Every level of an index, overall first, then groups, elements and items."""
+
+    code: str
+    aggregation: str
+    levels: tuple[IndexLevel, ...]
+
+    def level(self, code: str) -> IndexLevel:
+        """The level with this code."""
+        for lv in self.levels:
+            if lv.code == code:
+                return lv
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class HealthIndicators:
+    """Health-sector indicators: comprehensive satisfaction, expectation met (mean G1), return intention."""
+
+    comprehensive_satisfaction: Estimate
+    expectation_met: Estimate | None
+    return_intention: Estimate | None
+
+
+@dataclass(frozen=True)
+class _Level:
+    code: str
+    label: str
+    kind: str
+    items: tuple[str, ...]
+
+
+def _levels(definition: Mapping[str, Any], item_codes: Sequence[str]) -> list[_Level]:
+    known = set(item_codes)
+    elements: dict[str, _Level] = {}
+    for el in definition.get("elements", []):
+        items = tuple(str(i) for i in el["items"])
+        missing = [i for i in items if i not in known]
+        if missing:
+            raise IndexDefinitionError(
+                f"element {el['code']}: item {missing[0]} is not among the answer columns"
+            )
+        if not items:
+            raise IndexDefinitionError(f"element {el['code']} has no items")
+        elements[str(el["code"])] = _Level(
+            str(el["code"]), str(el.get("label", el["code"])), "element", items
+        )
+    groups: dict[str, _Level] = {}
+    for gr in definition.get("groups", []):
+        items_g: list[str] = []
+        for e in gr["elements"]:
+            if str(e) not in elements:
+                raise IndexDefinitionError(f"group {gr['code']}: element {e} is not defined")
+            items_g.extend(elements[str(e)].items)
+        groups[str(gr["code"])] = _Level(
+            str(gr["code"]), str(gr.get("label", gr["code"])), "group", tuple(items_g)
+        )
+    out: list[_Level] = []
+    overall = definition.get("overall")
+    if overall is not None:
+        items_o: list[str] = []
+        for g in overall["groups"]:
+            if str(g) not in groups:
+                raise IndexDefinitionError(f"overall {overall['code']}: group {g} is not defined")
+            items_o.extend(groups[str(g)].items)
+        out.append(
+            _Level(
+                str(overall["code"]), str(overall.get("label", overall["code"])), "overall", tuple(items_o)
+            )
+        )
+    out.extend(groups.values())
+    out.extend(elements.values())
+    seen: list[str] = []
+    for lv in list(out):
+        for i in lv.items:
+            if i not in seen:
+                seen.append(i)
+    out.extend(_Level(i, i, "item", (i,)) for i in seen)
+    return out
+
+
+def compute_index(
+    answers: npt.ArrayLike,
+    item_codes: Sequence[str],
+    design: Design,
+    definition: Mapping[str, Any],
+    *,
+    domain: npt.ArrayLike | None = None,
+    level: float = 0.95,
+    method: CIMethod = "logit",
+    with_se: bool = True,
+) -> IndexResult:
+    """% satisfied and mean score at every level of ``definition``, with design-based SEs and CIs.
+
+    ``answers`` is rows × items (NaN = missing) in the order of ``item_codes``; ``domain`` (boolean rows)
+    restricts the estimate to a domain without dropping rows. See the module docstring for the formulas.
+    """
+    y = np.asarray(answers, dtype=np.float64)
+    if y.ndim != 2 or y.shape[1] != len(item_codes):
+        raise IndexDefinitionError(f"answers must be rows × {len(item_codes)} items, got shape {y.shape}")
+    if y.shape[0] != design.n:
+        raise IndexDefinitionError(f"answers have {y.shape[0]} rows, the design {design.n}")
+    aggregation = str(definition.get("aggregation", "item_mean"))
+    if aggregation not in ("item_mean", "pooled"):
+        raise IndexDefinitionError(f"aggregation must be item_mean or pooled, got {aggregation!r}")
+    sat = np.asarray(definition.get("satisfied", [4, 5]), dtype=np.float64)
+    levels = _levels(definition, item_codes)
+    used = sorted({i for lv in levels for i in lv.items}, key=list(item_codes).index)
+    col = {c: k for k, c in enumerate(item_codes)}
+    cols = [col[c] for c in used]
+    yu = y if cols == list(range(y.shape[1])) else y[:, cols]
+    pos = {c: k for k, c in enumerate(used)}
+    scale = definition.get("scale")
+    if scale is not None:
+        lo, hi = float(scale[0]), float(scale[1])
+        bad = (yu < lo) | (yu > hi)  # NaN compares False
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise IndexDefinitionError(
+                f"item {used[c]}: value {yu[r, c]:g} at row {r} is outside the scale {lo:g}–{hi:g}"
+            )
+    dm: npt.NDArray[np.bool_] | None = None
+    if domain is not None:
+        dm = np.asarray(domain, dtype=bool)
+        if dm.shape != (design.n,):
+            raise IndexDefinitionError(f"domain must have {design.n} rows")
+    sat_values = np.unique(sat)
+    w = design.weights
+    m = len(used)
+    n_lv = len(levels)
+    member = np.zeros((m, n_lv))
+    for j, lv in enumerate(levels):
+        for it in lv.items:
+            member[pos[it], j] = 1.0
+    n_agg = sum(1 for lv in levels if lv.kind != "item")
+    k = member.sum(axis=0)
+    member_agg = np.ascontiguousarray(member[:, :n_agg])
+    item_pos = np.array([pos[lv.items[0]] for lv in levels[n_agg:]], dtype=np.intp)
+
+    def blocks() -> Iterator[tuple[int, int, FloatArray, FloatArray, FloatArray]]:
+        for r0 in range(0, design.n, _ROW_CHUNK):
+            r1 = min(design.n, r0 + _ROW_CHUNK)
+            yc = yu[r0:r1]
+            ans = ~np.isnan(yc)
+            if dm is not None:
+                ans &= dm[r0:r1, None]
+            ac = ans.astype(np.float64)
+            sc = np.zeros_like(ac)
+            for value in sat_values:
+                sc += yc == value  # NaN compares False
+            if dm is not None:
+                sc *= ac
+            yield r0, r1, ac, sc, np.where(ans, yc, 0.0)
+
+    def responded(ac: FloatArray) -> FloatArray:
+        """rows × levels: 1 where the row answered at least one item of the level."""
+        out = np.empty((ac.shape[0], n_lv))
+        out[:, :n_agg] = (ac @ member_agg) > 0
+        out[:, n_agg:] = ac[:, item_pos]
+        return out
+
+    w_item = np.zeros(m)
+    ws_item = np.zeros(m)
+    wv_item = np.zeros(m)
+    n_answers = np.zeros(n_lv)
+    n_resp = np.zeros(n_lv)
+    w_resp = np.zeros(n_lv)
+    w2_resp = np.zeros(n_lv)
+    psu_resp = np.zeros((design.n_psu, n_lv)) if with_se else None
+    nonzero = (w != 0).astype(np.float64)
+    for r0, r1, ac, sc, vc in blocks():
+        wc = w[r0:r1]
+        w_item += wc @ ac
+        ws_item += wc @ sc
+        wv_item += wc @ vc
+        n_answers += ac.sum(axis=0) @ member
+        rc = responded(ac)
+        n_resp += rc.sum(axis=0)
+        w_resp += wc @ rc
+        w2_resp += (wc * wc) @ rc
+        if psu_resp is not None:
+            psu_resp += group_sum(design.psu[r0:r1], rc * nonzero[r0:r1, None], design.n_psu)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_item = ws_item / w_item
+        mu_item = wv_item / w_item
+        if aggregation == "item_mean":
+            p_lv = (p_item @ member) / k
+            mu_lv = (mu_item @ member) / k
+            mat = member / (k[None, :] * w_item[:, None])
+            cs = p_item[:, None] * mat
+            cv = mu_item[:, None] * mat
+        else:
+            w_lv = w_item @ member
+            p_lv = (ws_item @ member) / w_lv
+            mu_lv = (wv_item @ member) / w_lv
+            mat = member / w_lv[None, :]
+            cs = mat * p_lv[None, :]
+            cv = mat * mu_lv[None, :]
+    mat = np.nan_to_num(mat)
+    cs = np.nan_to_num(cs)
+    cv = np.nan_to_num(cv)
+    var_s = np.zeros(n_lv)
+    var_v = np.zeros(n_lv)
+    ss_s = np.zeros(n_lv)
+    ss_v = np.zeros(n_lv)
+    if psu_resp is not None:
+        present = psu_resp > 0
+        strata_present = group_sum(design.stages[0].group_of_unit, present.astype(np.float64), design.n_strata) > 0
+        df_lv = present.sum(axis=0) - strata_present.sum(axis=0)
+    else:
+        df_lv = np.full(n_lv, design.degrees_of_freedom())
+    if with_se:
+        inv_w = np.divide(1.0, w, out=np.zeros_like(w), where=w > 0)
+        for start in range(0, n_lv, _LEVEL_CHUNK):
+            stop = min(n_lv, start + _LEVEL_CHUNK)
+            zs = np.empty((design.n, stop - start))
+            zv = np.empty((design.n, stop - start))
+            mat_c = np.ascontiguousarray(mat[:, start:stop])
+            cs_c = np.ascontiguousarray(cs[:, start:stop])
+            cv_c = np.ascontiguousarray(cv[:, start:stop])
+            for r0, r1, ac, sc, vc in blocks():
+                wr = w[r0:r1, None]
+                zs[r0:r1] = wr * (sc @ mat_c - ac @ cs_c)
+                zv[r0:r1] = wr * (vc @ mat_c - ac @ cv_c)
+            var_s[start:stop] = taylor_variance(design, zs)
+            var_v[start:stop] = taylor_variance(design, zv)
+            # SRS reference variance: u = z * N_L / w over respondents (exact deff for a single item)
+            us = zs * inv_w[:, None] * w_resp[None, start:stop]
+            uv = zv * inv_w[:, None] * w_resp[None, start:stop]
+            ss_s[start:stop] = w @ (us * us)
+            ss_v[start:stop] = w @ (uv * uv)
+    out: list[IndexLevel] = []
+    for j, lv in enumerate(levels):
+        df = int(df_lv[j])
+        nr = int(n_resp[j])
+        sw = float(w_resp[j])
+        n_eff = sw * sw / float(w2_resp[j]) if w2_resp[j] > 0 else 0.0
+        se_s = float(np.sqrt(max(var_s[j], 0.0))) if with_se else float("nan")
+        se_v = float(np.sqrt(max(var_v[j], 0.0))) if with_se else float("nan")
+        deff_s = _deff(var_s[j], ss_s[j], sw, nr) if with_se else None
+        deff_v = _deff(var_v[j], ss_v[j], sw, nr) if with_se else None
+        p = float(p_lv[j])
+        lo, hi, boundary = (
+            proportion_ci(p, se_s, df, level, method, nr) if with_se else (np.nan, np.nan, False)
+        )
+        t = t_quantile(level, df)
+        mu = float(mu_lv[j])
+        est_s = Estimate(
+            "proportion",
+            p,
+            se_s,
+            float(lo),
+            float(hi),
+            level,
+            df,
+            nr,
+            sw,
+            deff_s,
+            n_eff,
+            method,
+            boundary,
+            None,
+            lv.code,
+        )
+        est_v = Estimate(
+            "mean",
+            mu,
+            se_v,
+            mu - t * se_v,
+            mu + t * se_v,
+            level,
+            df,
+            nr,
+            sw,
+            deff_v,
+            n_eff,
+            "t",
+            False,
+            None,
+            lv.code,
+        )
+        out.append(
+            IndexLevel(
+                lv.code, lv.label, lv.kind, lv.items, est_s, est_v, int(n_answers[j]), nr, deff_s, n_eff
+            )
+        )
+    code = str(definition.get("overall", {}).get("code", "index")) if definition.get("overall") else "index"
+    return IndexResult(code, aggregation, tuple(out))
+
+
+def _deff(var: float, ss: float, sw: float, n: int) -> float | None:
+    if n < 2 or sw <= 0 or ss <= 0:
+        return None
+    svyvar = ss / sw * n / (n - 1)
+    fpc = (sw - n) / sw if sw >= n else 1.0
+    vsrs = svyvar * fpc / n
+    return float(var / vsrs) if vsrs > 0 else None
+
+
+def health_indicators(
+    answers: npt.ArrayLike,
+    item_codes: Sequence[str],
+    design: Design,
+    definition: Mapping[str, Any],
+    *,
+    expectation: npt.ArrayLike | None = None,
+    return_intention: npt.ArrayLike | None = None,
+    return_exclude: Sequence[float] = (6,),
+    domain: npt.ArrayLike | None = None,
+    level: float = 0.95,
+    method: CIMethod = "logit",
+) -> HealthIndicators:
+    """Health indicators with design-based SEs.
+
+    * comprehensive satisfaction: share of respondents (at least one answered item of the index) whose
+      every answered item is in the satisfied set;
+    * expectation met: weighted mean of G1 (0–100);
+    * return intention: share of G2 answers at 4–5, with ``return_exclude`` (6 = "other") treated as missing.
+    """
+    y = np.asarray(answers, dtype=np.float64)
+    if y.ndim != 2 or y.shape[1] != len(item_codes):
+        raise IndexDefinitionError(f"answers must be rows × {len(item_codes)} items, got shape {y.shape}")
+    levels = _levels(definition, item_codes)
+    used = sorted({i for lv in levels for i in lv.items}, key=list(item_codes).index)
+    col = {c: k for k, c in enumerate(item_codes)}
+    yu = y[:, [col[c] for c in used]]
+    sat = np.asarray(definition.get("satisfied", [4, 5]), dtype=np.float64)
+    answered = ~np.isnan(yu)
+    any_answer = answered.any(axis=1)
+    all_sat = (np.isin(yu, sat) | ~answered).all(axis=1)
+    ind = np.where(any_answer, all_sat.astype(np.float64), np.nan)
+    comp = proportion(design, ind, domain=domain, method=method, level=level)
+    exp_est = None
+    if expectation is not None:
+        exp_est = mean(design, np.asarray(expectation, dtype=np.float64), domain=domain, level=level)
+    ret_est = None
+    if return_intention is not None:
+        g2 = np.asarray(return_intention, dtype=np.float64).copy()
+        g2[np.isin(g2, np.asarray(return_exclude, dtype=np.float64))] = np.nan
+        ret_est = proportion(design, g2, satisfied=[4, 5], domain=domain, method=method, level=level)
+    return HealthIndicators(
+        _named(comp, "comprehensive_satisfaction"),
+        None if exp_est is None else _named(exp_est, "expectation_met"),
+        None if ret_est is None else _named(ret_est, "return_intention"),
+    )
+
+
+def _named(e: Estimate, name: str) -> Estimate:
+    from dataclasses import replace
+
+    return replace(e, variable=name)
+
+
+FloatMatrix = FloatArray

@@ -1,0 +1,96 @@
+"""HTTP endpoints for volunteers, assignments and the tablet's batch sync."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy.orm import Session, sessionmaker
+
+from survey_api.db.models import User
+from survey_api.deps import CurrentUser, SessionDep, require_roles
+from survey_api.fieldwork import service
+from survey_api.fieldwork.schemas import (
+    MAX_BATCH,
+    AssignmentIn,
+    AssignmentOut,
+    AttemptBatch,
+    BatchResult,
+    MyAssignments,
+    ResponseBatch,
+    VolunteerIn,
+    VolunteerOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["fieldwork"])
+
+Manager = Annotated[User, Depends(require_roles("admin", "unit_manager"))]
+Volunteer = Annotated[User, Depends(require_roles("volunteer"))]
+
+
+def _sessionmaker(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    return factory
+
+
+Sessions = Annotated[sessionmaker[Session], Depends(_sessionmaker)]
+
+_BATCH_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "No valid token"},
+    403: {"description": "Not a volunteer"},
+    413: {"description": f"More than {MAX_BATCH} items"},
+    422: {"description": "The body is not JSON or has no list of items"},
+}
+
+
+@router.post("/volunteers", response_model=VolunteerOut, status_code=status.HTTP_201_CREATED)
+def create_volunteer(payload: VolunteerIn, session: SessionDep, actor: Manager) -> VolunteerOut:
+    """Create a volunteer account (admin, or a unit manager within their unit)."""
+    user = service.create_volunteer(session, actor, payload)
+    return service.volunteers_out(session, [user])[0]
+
+
+@router.get("/volunteers", response_model=list[VolunteerOut])
+def list_volunteers(session: SessionDep, actor: Manager) -> list[VolunteerOut]:
+    """The volunteers you manage."""
+    return service.list_volunteers(session, actor)
+
+
+@router.post("/assignments", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED)
+def create_assignment(payload: AssignmentIn, session: SessionDep, actor: Manager) -> AssignmentOut:
+    """Assign a volunteer to an instrument version at a place, with an optional quota and dates."""
+    assignment = service.create_assignment(session, actor, payload)
+    return service.assignments_out(session, [assignment])[0]
+
+
+@router.get("/assignments", response_model=list[AssignmentOut])
+def list_assignments(
+    session: SessionDep,
+    actor: Manager,
+    volunteer: Annotated[str | None, Query(description="Only this volunteer's (username)")] = None,
+) -> list[AssignmentOut]:
+    """The assignments of the volunteers you manage, with contact outcomes and response rates."""
+    return service.list_assignments(session, actor, volunteer)
+
+
+@router.get("/me/assignments", response_model=MyAssignments)
+def my_assignments(session: SessionDep, user: CurrentUser) -> MyAssignments:
+    """The signed-in volunteer's current assignments and the instruments they need, for offline use."""
+    return service.my_assignments(session, user)
+
+
+@router.post("/responses/batch", response_model=BatchResult, responses=_BATCH_RESPONSES)
+def sync_responses(batch: ResponseBatch, factory: Sessions, user: Volunteer) -> BatchResult:
+    """Sync a tablet's queued responses: one result per item, in order, each stored exactly once.
+
+    `created`: stored now; `duplicate`: already stored with the same content (acknowledged);
+    `conflict`: the id is stored with other content (nothing overwritten); `invalid`: not stored, see
+    `detail`. One bad item never blocks the others.
+    """
+    return BatchResult(results=service.sync_responses(factory, user, batch.responses))
+
+
+@router.post("/contact-attempts/batch", response_model=BatchResult, responses=_BATCH_RESPONSES)
+def sync_contact_attempts(batch: AttemptBatch, factory: Sessions, user: Volunteer) -> BatchResult:
+    """Sync a tablet's contact attempts (completed, refused, not at home, …), each stored once."""
+    return BatchResult(results=service.sync_attempts(factory, user, batch.attempts))

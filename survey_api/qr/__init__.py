@@ -1,0 +1,1 @@
+"""QR links for service points: signing, resolving, images, and answering through them."""

@@ -1,0 +1,87 @@
+"""HTTP endpoints for service points and their QR codes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from survey_api.deps import AdminUser, AnalystUser, SessionDep, SettingsDep
+from survey_api.qr import points
+from survey_api.qr.schemas import LinkIn, ServicePointIn, ServicePointLinkOut
+
+router = APIRouter(prefix="/api/v1/service-points", tags=["service points"])
+
+
+@router.get("", response_model=list[ServicePointLinkOut])
+def list_service_points(
+    request: Request, session: SessionDep, settings: SettingsDep, user: AnalystUser
+) -> list[ServicePointLinkOut]:
+    """Service points (a unit manager's own) with one row per QR link and its image and poster URLs."""
+    return points.listing(session, settings, str(request.base_url), user)
+
+
+@router.post("", response_model=list[ServicePointLinkOut], status_code=status.HTTP_201_CREATED)
+def create_service_point(
+    body: ServicePointIn, request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> list[ServicePointLinkOut]:
+    """Add a service point and QR links for the instruments it collects."""
+    point = points.create(session, body, user=user)
+    return points.listing(session, settings, str(request.base_url), user, only=point.code)
+
+
+@router.post("/{code}/links", response_model=list[ServicePointLinkOut])
+def add_link(
+    code: str, body: LinkIn, request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> list[ServicePointLinkOut]:
+    """Make (or return) the QR link of a point for an instrument."""
+    points.add_link(session, code, body.instrument, user=user)
+    return points.listing(session, settings, str(request.base_url), user, only=code)
+
+
+@router.post("/{code}/links/{instrument}/rotate", response_model=list[ServicePointLinkOut])
+def rotate_link(
+    code: str, instrument: str, request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> list[ServicePointLinkOut]:
+    """Replace the link: codes printed before stop working."""
+    points.rotate_link(session, code, instrument, user=user)
+    return points.listing(session, settings, str(request.base_url), user, only=code)
+
+
+@router.post("/{code}/links/{instrument}/revoke", response_model=list[ServicePointLinkOut])
+def revoke_link(
+    code: str, instrument: str, request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
+) -> list[ServicePointLinkOut]:
+    """Switch the link off (rotate to issue a new one)."""
+    points.revoke_link(session, code, instrument, user=user)
+    return points.listing(session, settings, str(request.base_url), user, only=code)
+
+
+@router.get("/{code}/qr/{instrument}.png", response_class=Response)
+def qr_png(
+    code: str,
+    instrument: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnalystUser,
+) -> Response:
+    """The QR code as a PNG image."""
+    image = points.qr_image(session, settings, str(request.base_url), user, code, instrument, "png")
+    return Response(image, media_type="image/png", headers=_download(code, instrument, "png"))
+
+
+@router.get("/{code}/qr/{instrument}.svg", response_class=Response)
+def qr_svg(
+    code: str,
+    instrument: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnalystUser,
+) -> Response:
+    """The QR code as an SVG image (scales for print)."""
+    image = points.qr_image(session, settings, str(request.base_url), user, code, instrument, "svg")
+    return Response(image, media_type="image/svg+xml", headers=_download(code, instrument, "svg"))
+
+
+def _download(code: str, instrument: str, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'inline; filename="qr-{code}-{instrument}.{extension}"'}

@@ -1,0 +1,93 @@
+// Progressive enhancement of the respondent form: one section at a time, with progress and inline
+// errors. Without JavaScript the same form works as one page with a plain POST.
+(function () {
+  "use strict";
+  var form = document.getElementById("survey");
+  if (!form) return;
+  var steps = Array.prototype.slice.call(form.querySelectorAll(".step"));
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+  if (steps.length < 2) return;
+
+  var d = form.dataset;
+  var send = document.getElementById("send");
+  var nav = send.parentNode;
+  var back = button(d.back, "secondary");
+  var next = button(d.next, "");
+  nav.insertBefore(back, send);
+  nav.insertBefore(next, send);
+  var progress = document.createElement("progress");
+  progress.max = steps.length;
+  var label = document.createElement("p");
+  label.id = "progress-label";
+  label.setAttribute("aria-live", "polite");
+  progress.setAttribute("aria-labelledby", "progress-label");
+  form.insertBefore(label, form.firstChild);
+  form.insertBefore(progress, label);
+
+  var current = 0;
+  var firstInvalid = form.querySelector("[aria-invalid=true]");
+  if (firstInvalid) current = Math.max(0, steps.findIndex(function (s) { return s.contains(firstInvalid); }));
+
+  function button(text, cls) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    if (cls) b.className = cls;
+    return b;
+  }
+
+  function show(index, focusHeading) {
+    current = index;
+    steps.forEach(function (step, i) { step.hidden = i !== index; });
+    progress.value = index + 1;
+    label.textContent = d.progress.replace("{current}", index + 1).replace("{total}", steps.length);
+    back.hidden = index === 0;
+    next.hidden = index === steps.length - 1;
+    send.hidden = index !== steps.length - 1;
+    if (focusHeading) {
+      var heading = steps[index].querySelector("h2");
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }
+
+  function answered(question) {
+    var fields = question.querySelectorAll("input, textarea");
+    return Array.prototype.some.call(fields, function (f) {
+      return f.type === "radio" || f.type === "checkbox" ? f.checked : f.value.trim() !== "";
+    });
+  }
+
+  function mark(question, message) {
+    var error = question.querySelector(".error");
+    var fields = question.querySelectorAll("input, textarea");
+    question.classList.toggle("invalid", !!message);
+    Array.prototype.forEach.call(fields, function (f) {
+      if (message) f.setAttribute("aria-invalid", "true"); else f.removeAttribute("aria-invalid");
+    });
+    if (error) { error.textContent = message; error.hidden = !message; }
+  }
+
+  function valid(step) {
+    var first = null;
+    step.querySelectorAll(".q[data-required]").forEach(function (q) {
+      var ok = answered(q);
+      mark(q, ok ? "" : d.requiredMessage);
+      if (!ok && !first) first = q.querySelector("input, textarea");
+    });
+    if (first) first.focus();
+    return !first;
+  }
+
+  form.addEventListener("change", function (event) {
+    var q = event.target.closest(".q");
+    if (q && q.classList.contains("invalid") && answered(q)) mark(q, "");
+  });
+  back.addEventListener("click", function () { show(current - 1, true); });
+  next.addEventListener("click", function () { if (valid(steps[current])) show(current + 1, true); });
+  form.addEventListener("submit", function (event) {
+    if (!valid(steps[current])) event.preventDefault();
+  });
+  show(current, false);
+})();

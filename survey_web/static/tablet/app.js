@@ -1,0 +1,280 @@
+// The volunteers' tablet app: sign in, load and cache assignments, record every contact attempt,
+// interview, queue everything in IndexedDB, and sync when the network allows.
+import * as store from "./store.js";
+import * as sync from "./sync.js";
+import { h, readForm, renderForm } from "./form.js";
+
+const OUTCOMES = [
+  ["refused", "Từ chối trả lời"],
+  ["not_at_home", "Không có nhà"],
+  ["not_eligible", "Không thuộc đối tượng"],
+  ["language_barrier", "Bất đồng ngôn ngữ"],
+  ["other", "Lý do khác"],
+];
+const STATES = { queued: "Chờ gửi", sent: "Đã gửi", conflict: "Trùng mã, nội dung khác", invalid: "Không hợp lệ" };
+
+const view = document.getElementById("view");
+let session = null;
+let bundle = null;
+
+function show(...nodes) {
+  view.replaceChildren(...nodes);
+  window.scrollTo(0, 0);
+}
+
+function setNetwork() {
+  const pill = document.getElementById("network");
+  pill.textContent = navigator.onLine ? "Có mạng" : "Mất mạng";
+  pill.classList.toggle("offline", !navigator.onLine);
+}
+
+async function refreshStatus() {
+  const entries = session ? (await store.outbox()).filter((e) => e.owner === session.username) : [];
+  const count = (kind, state) => entries.filter((e) => e.kind === kind && state.includes(e.state)).length;
+  document.getElementById("queued-responses").textContent = count("response", ["queued"]);
+  document.getElementById("sent-responses").textContent = count("response", ["sent"]);
+  document.getElementById("queued-attempts").textContent = count("attempt", ["queued"]);
+  document.getElementById("problems").textContent = entries.filter((e) => ["conflict", "invalid"].includes(e.state)).length;
+  document.getElementById("status").hidden = !session;
+  const table = document.getElementById("queue-body");
+  if (table) table.replaceChildren(...queueRows(entries));
+}
+
+function queueRows(entries) {
+  return entries
+    .sort((a, b) => (a.queuedAt < b.queuedAt ? 1 : -1))
+    .slice(0, 50)
+    .map((e) =>
+      h("tr", { dataset: { id: e.id, state: e.state } },
+        h("td", {}, new Date(e.queuedAt).toLocaleString("vi-VN")),
+        h("td", {}, e.label),
+        h("td", { class: `state-${e.state}` }, STATES[e.state] || e.state,
+          e.state === "conflict" || e.state === "invalid" ? h("div", { class: "hint" }, e.detail) : null),
+      ),
+    );
+}
+
+// --- sign-in and assignments --------------------------------------------------------------------
+
+function signInView(message) {
+  const username = h("input", { id: "username", name: "username", autocomplete: "username", required: true });
+  const password = h("input", { id: "password", name: "password", type: "password", autocomplete: "current-password", required: true });
+  const note = h("p", { class: "error", role: "alert" }, message || "");
+  const form = h("form", { id: "sign-in" },
+    h("h1", {}, "Đăng nhập"),
+    h("label", { class: "field", for: "username" }, "Tên đăng nhập", username),
+    h("label", { class: "field", for: "password" }, "Mật khẩu", password),
+    note,
+    h("button", { type: "submit" }, "Đăng nhập"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    note.textContent = "";
+    try {
+      const reply = await fetch("/api/v1/auth/token", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ username: username.value.trim(), password: password.value }),
+      });
+      if (reply.status === 401) throw new Error("Sai tên đăng nhập hoặc mật khẩu.");
+      if (!reply.ok) throw new Error(`Máy chủ trả lời ${reply.status}.`);
+      const { token } = await reply.json();
+      session = { token, username: username.value.trim() };
+      await store.set("session", session);
+      await loadAssignments();
+      home();
+      sync.start();
+    } catch (error) {
+      note.textContent = error instanceof TypeError ? "Cần có mạng để đăng nhập lần đầu." : error.message;
+    }
+  });
+  show(form);
+}
+
+// Fetch the assignments and their instruments and keep them for offline use; keep the old copy on failure.
+async function loadAssignments() {
+  const reply = await fetch("/api/v1/me/assignments", { headers: { Authorization: `Bearer ${session.token}` } });
+  if (reply.status === 401) throw new sync.SignedOut("phiên đăng nhập đã hết hạn");
+  if (!reply.ok) throw new Error(`máy chủ trả lời ${reply.status}`);
+  bundle = await reply.json();
+  bundle.fetchedAt = new Date().toISOString();
+  await store.set(`bundle:${session.username}`, bundle);
+}
+
+function home(message) {
+  const list = bundle && bundle.assignments.length
+    ? bundle.assignments.map(assignmentCard)
+    : [h("p", {}, "Chưa có phân công nào. Hãy liên hệ cán bộ phụ trách.")];
+  const refresh = h("button", { type: "button", class: "secondary", id: "refresh" }, "Tải lại phân công");
+  refresh.addEventListener("click", async () => {
+    try {
+      await loadAssignments();
+      home("Đã tải lại phân công.");
+    } catch (error) {
+      home(error instanceof sync.SignedOut ? null : "Không tải được (mất mạng?); đang dùng bản đã lưu.");
+      if (error instanceof sync.SignedOut) signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.");
+    }
+  });
+  const signOut = h("button", { type: "button", class: "danger", id: "sign-out" }, "Đăng xuất");
+  signOut.addEventListener("click", async () => {
+    await store.remove("session");
+    session = null;
+    bundle = null;
+    await refreshStatus();
+    signInView("Phiếu chưa gửi vẫn được giữ và sẽ gửi khi bạn đăng nhập lại.");
+  });
+  show(
+    h("h1", {}, `Xin chào, ${bundle ? bundle.volunteer.display_name : session.username}`),
+    message ? h("p", { class: "ok", role: "status" }, message) : "",
+    bundle ? h("p", { class: "hint" }, `Phân công tải lúc ${new Date(bundle.fetchedAt).toLocaleString("vi-VN")}`) : "",
+    ...list,
+    h("div", { class: "actions" }, refresh, signOut),
+    h("h2", {}, "Hàng đợi"),
+    h("table", { class: "queue" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Lúc"), h("th", {}, "Nội dung"), h("th", {}, "Trạng thái"))),
+      h("tbody", { id: "queue-body" })),
+  );
+  refreshStatus();
+}
+
+function instrumentOf(assignment) {
+  return bundle.instruments.find((i) => i.id === assignment.instrument_version);
+}
+
+function assignmentCard(assignment) {
+  const place = assignment.service_point_name || assignment.unit_name || "";
+  const start = h("button", { type: "button", class: "start-contact", dataset: { assignment: assignment.id } }, "Tiếp cận người trả lời");
+  start.addEventListener("click", () => contactView(assignment));
+  const quota = assignment.quota ? ` · chỉ tiêu ${assignment.quota} phiếu` : "";
+  return h("article", { class: "card", dataset: { assignment: assignment.id } },
+    h("h3", {}, assignment.instrument_title),
+    h("p", {}, place, quota),
+    h("p", { class: "hint" }, `Đã hoàn thành (máy chủ ghi nhận): ${assignment.progress.completed}`),
+    start);
+}
+
+// --- contact attempts and interviews ------------------------------------------------------------
+
+function attemptBody(assignment, caseRef, outcome, extra = {}) {
+  return {
+    id: crypto.randomUUID(),
+    assignment: assignment.id,
+    case_ref: caseRef || null,
+    outcome,
+    attempted_at: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+function contactView(assignment) {
+  const caseRef = h("input", { id: "case-ref", name: "case_ref", maxlength: 100 });
+  const note = h("textarea", { id: "contact-note", name: "note", rows: 2, maxlength: 1000 });
+  const agree = h("button", { type: "button", id: "outcome-completed" }, "Đồng ý trả lời – bắt đầu phỏng vấn");
+  agree.addEventListener("click", () => interviewView(assignment, caseRef.value.trim()));
+  const buttons = OUTCOMES.map(([outcome, label]) => {
+    const button = h("button", { type: "button", class: "secondary", id: `outcome-${outcome}` }, label);
+    button.addEventListener("click", async () => {
+      const body = attemptBody(assignment, caseRef.value.trim(), outcome, { note: note.value.trim() || null });
+      await store.enqueue("attempt", session.username, body, `Tiếp cận: ${label}`);
+      sync.syncNow().catch(() => {});
+      home(`Đã ghi: ${label}.`);
+    });
+    return button;
+  });
+  const back = h("button", { type: "button", class: "secondary" }, "Quay lại");
+  back.addEventListener("click", () => home());
+  show(
+    h("h1", {}, "Lượt tiếp cận"),
+    h("p", {}, assignment.instrument_title),
+    h("label", { class: "field", for: "case-ref" }, "Hộ / người được tiếp cận (không bắt buộc, ví dụ: số nhà)", caseRef),
+    h("label", { class: "field", for: "contact-note" }, "Ghi chú", note),
+    h("div", { class: "outcomes" }, agree, ...buttons),
+    h("div", { class: "actions" }, back),
+  );
+}
+
+function interviewView(assignment, caseRef) {
+  const instrument = instrumentOf(assignment);
+  if (!instrument) {
+    home("Chưa có phiếu khảo sát của phân công này trên máy; hãy tải lại phân công khi có mạng.");
+    return;
+  }
+  const startedAt = new Date().toISOString();
+  const form = renderForm(instrument);
+  const problem = h("p", { class: "error", role: "alert" });
+  const done = h("button", { type: "submit", id: "finish" }, "Hoàn thành phiếu");
+  const cancel = h("button", { type: "button", class: "secondary", id: "cancel" }, "Hủy phiếu");
+  cancel.addEventListener("click", () => {
+    if (confirm("Hủy phiếu này? Các câu trả lời sẽ không được lưu.")) home();
+  });
+  form.append(problem, h("div", { class: "actions" }, done, cancel));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { answers, missing, respondentType } = readForm(form, instrument);
+    if (missing.length) {
+      problem.textContent = `Còn ${missing.length} câu cần trả lời hoặc sửa: ${missing.join(", ")}`;
+      form.querySelector("fieldset.missing")?.scrollIntoView({ block: "center" });
+      return;
+    }
+    const response = {
+      id: crypto.randomUUID(),
+      instrument_version: instrument.id,
+      service_point: assignment.service_point,
+      channel: "tablet",
+      respondent_type: respondentType,
+      answers,
+      started_at: startedAt,
+      completed_at: new Date().toISOString(),
+    };
+    await store.enqueue("response", session.username, response, `Phiếu ${instrument.code}`);
+    const attempt = attemptBody(assignment, caseRef, "completed", { response_id: response.id });
+    await store.enqueue("attempt", session.username, attempt, "Tiếp cận: hoàn thành phỏng vấn");
+    sync.syncNow().catch(() => {});
+    home("Đã lưu phiếu trên máy; phiếu sẽ được gửi khi có mạng.");
+  });
+  show(
+    h("h1", {}, instrument.title),
+    h("p", { class: "hint" }, "Đọc to từng câu hỏi và các phương án trả lời, rồi chọn câu trả lời của người được hỏi."),
+    form,
+  );
+}
+
+// --- start --------------------------------------------------------------------------------------
+
+sync.onChange(async (info) => {
+  const note = document.getElementById("sync-note");
+  if (info.state === "syncing") note.textContent = "Đang gửi…";
+  else if (info.state === "done") note.textContent = `Đã đồng bộ lúc ${info.at.toLocaleTimeString("vi-VN")}`;
+  else if (info.state === "failed") note.textContent = `Chưa gửi được (${info.error}); thử lại sau ${Math.round(info.retryIn / 1000)} giây`;
+  else if (info.state === "signed-out") signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại để gửi phiếu.");
+  await refreshStatus();
+});
+
+async function main() {
+  setNetwork();
+  window.addEventListener("online", setNetwork);
+  window.addEventListener("offline", setNetwork);
+  document.getElementById("sync-now").addEventListener("click", () => sync.syncNow().catch(() => {}));
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/tablet/sw.js", { scope: "/tablet/" }).catch(() => {});
+  }
+  session = await store.get("session");
+  if (!session) {
+    signInView();
+    return;
+  }
+  bundle = (await store.get(`bundle:${session.username}`)) || null;
+  if (navigator.onLine) {
+    try {
+      await loadAssignments();
+    } catch (error) {
+      if (error instanceof sync.SignedOut) {
+        signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.");
+        return;
+      }
+    }
+  }
+  home();
+  sync.start();
+}
+
+main();

@@ -1,0 +1,7 @@
+"""The Jinja2 environment of the pages."""
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")

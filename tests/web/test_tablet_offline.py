@@ -1,0 +1,177 @@
+"""A volunteer fills three interviews with the network off, reloads, reopens the browser, goes back
+online and syncs: the server holds exactly three, also when an acknowledgement is lost on the way."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from survey_api.auth.service import create_user
+from survey_api.db.models import ContactAttempt, OrgUnit, Response
+from tests.api.helpers import instrument
+from tests.conftest import Db
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+PASSWORD = "mat-khau-789"
+TIMEOUT = 20_000
+
+
+@pytest.fixture
+def volunteer(client: TestClient, db: Db, official: dict[str, int], token_for: Callable[[str], Any]) -> str:
+    """A volunteer of district d1 assigned to interview with SIPAS at the d1 one-stop desk."""
+    from datetime import date
+
+    from survey_api.db.models import ServicePoint
+
+    with db() as session:
+        unit = OrgUnit(code="d1", name="Huyện Một", kind="district", valid_from=date(2004, 1, 1))
+        session.add(unit)
+        session.flush()
+        session.add(
+            ServicePoint(code="d1-desk", name="Bộ phận một cửa", unit_id=unit.id, kind="one_stop_counter")
+        )
+        username = f"tnv-{uuid.uuid4().hex[:6]}"
+        create_user(session, username=username, role="volunteer", password=PASSWORD, unit_id=unit.id)
+    reply = client.post(
+        "/api/v1/assignments",
+        json={
+            "volunteer": username,
+            "instrument_version": official["sipas"],
+            "service_point": "d1-desk",
+            "quota": 30,
+        },
+        headers=token_for("admin"),
+    )
+    assert reply.status_code == 201, reply.text
+    return username
+
+
+def count(db: Db, model: Any) -> int:
+    with db() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def fill_interview(page: Any, inst: dict[str, Any], scale_value: int) -> None:
+    """Answer every 1–5 item and every required item, by tapping and typing as a volunteer would."""
+    for item in inst["items"]:
+        field = page.locator(f'fieldset[data-item="{item["code"]}"]')
+        if item["type"] == "scale_1_5":
+            field.locator("label.choice").nth(scale_value - 1).click()
+        elif not item["required"]:
+            continue
+        elif item["type"] in ("single_choice", "multiple_choice"):
+            field.locator("label.choice").first.click()
+        elif item["type"] == "score_0_100":
+            field.locator("input").fill("80")
+        else:
+            field.locator("textarea").fill("Ổn")
+
+
+def launch(chromium: Any, profile: Path) -> Any:
+    return chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, locale="vi-VN"
+    )
+
+
+def expect_counts(page: Any, queued: int, sent: int) -> None:
+    page.wait_for_function(
+        "([q, s]) => document.getElementById('queued-responses').textContent === String(q)"
+        " && document.getElementById('sent-responses').textContent === String(s)",
+        arg=[queued, sent],
+        timeout=TIMEOUT,
+    )
+
+
+def expect_text(page: Any, element_id: str, text: str) -> None:
+    page.wait_for_function(
+        "([id, text]) => document.getElementById(id).textContent === text",
+        arg=[element_id, text],
+        timeout=TIMEOUT,
+    )
+
+
+def test_three_interviews_offline_survive_reload_and_restart_and_sync_exactly_once(
+    chromium: Any, live_server: str, client: TestClient, volunteer: str, db: Db, tmp_path: Path
+) -> None:
+    sipas = instrument(client, "sipas")
+    profile = tmp_path / "profile"
+    context = launch(chromium, profile)
+    context.set_default_timeout(TIMEOUT)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(f"{live_server}/tablet/")
+    page.fill("#username", volunteer)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("article.card")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    installability = context.new_cdp_session(page).send("Page.getInstallabilityErrors")
+    assert installability["installabilityErrors"] == [], "the app can be installed on the home screen"
+
+    context.set_offline(True)
+    page.wait_for_selector("#network.offline")
+    for n in range(3):
+        page.click("button.start-contact")
+        page.fill("#case-ref", f"Nhà số {n + 1}")
+        page.click("#outcome-completed")
+        fill_interview(page, sipas, scale_value=3 + n)
+        page.click("#finish")
+        page.wait_for_selector("text=Đã lưu phiếu trên máy")
+    page.click("button.start-contact")
+    page.click("#outcome-not_at_home")
+    expect_counts(page, queued=3, sent=0)
+    expect_text(page, "queued-attempts", "4")
+
+    page.reload()
+    page.wait_for_selector("article.card")
+    expect_counts(page, queued=3, sent=0)
+    context.close()
+
+    context = launch(chromium, profile)
+    context.set_default_timeout(TIMEOUT)
+    context.set_offline(True)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(f"{live_server}/tablet/")
+    page.wait_for_selector("article.card")
+    expect_counts(page, queued=3, sent=0)
+    assert count(db, Response) == 0
+
+    # The first sync reaches the server, but its answer is lost on the way back.
+    lost: list[int] = []
+
+    def lose_first_answer(route: Any) -> None:
+        if lost:
+            route.continue_()
+            return
+        reply = route.fetch()
+        lost.append(reply.status)
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/responses/batch", lose_first_answer)
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('sync-note').textContent.includes('Chưa gửi được')")
+    assert lost == [200]
+    assert count(db, Response) == 3
+    expect_counts(page, queued=3, sent=0)
+
+    page.click("#sync-now")
+    expect_counts(page, queued=0, sent=3)
+    expect_text(page, "queued-attempts", "0")
+    assert page.inner_text("#problems") == "0"
+    context.close()
+
+    with db() as session:
+        rows = session.scalars(select(Response)).all()
+        assert len(rows) == 3
+        assert {r.channel for r in rows} == {"tablet"}
+        assert len({r.interviewer_id for r in rows}) == 1 and rows[0].interviewer_id is not None
+        assert all(r.started_at and r.completed_at and r.started_at <= r.completed_at for r in rows)
+        attempts = session.scalars(select(ContactAttempt)).all()
+        assert sorted(a.outcome for a in attempts) == ["completed"] * 3 + ["not_at_home"]
+        assert {a.response_id for a in attempts if a.outcome == "completed"} == {r.id for r in rows}
