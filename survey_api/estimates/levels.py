@@ -49,20 +49,14 @@ def compute_levels(
     the mean of its items' means, pooling all items below it. ``pooled``: answers at the satisfied
     values over all answers in the level.
     """
-    # One pass over the matrix: how often each byte value occurs in each column.
-    width = matrix.shape[1]
-    cells = matrix.astype(np.intp) + np.arange(width, dtype=np.intp) * 256
-    counts = np.bincount(cells.ravel(), minlength=width * 256).reshape(width, 256)
-    values = np.arange(256, dtype=np.float64)
-    values[MISSING_SCORE] = 0
-    answered = counts.sum(axis=1) - counts[:, MISSING_SCORE]
-    satisfied = counts[:, definition.satisfied].sum(axis=1)
-    score_sums = counts @ values
+    satisfied_values = list(definition.satisfied)
     totals: dict[str, _ItemTotals] = {}
     for element in definition.elements:
         for code in element.items:
-            column = columns[code]
-            totals[code] = _ItemTotals(int(answered[column]), int(satisfied[column]), float(score_sums[column]))
+            counts = np.bincount(matrix[:, columns[code]], minlength=256)
+            answered = int(counts.sum() - counts[MISSING_SCORE])
+            score_sum = float(counts[:MISSING_SCORE] @ np.arange(MISSING_SCORE))
+            totals[code] = _ItemTotals(answered, int(counts[satisfied_values].sum()), score_sum)
 
     def level(code: str, label: Text, item_codes: list[str]) -> LevelResult:
         parts = [totals[c] for c in item_codes]

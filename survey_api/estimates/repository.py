@@ -1,13 +1,14 @@
-"""Reading packed answers for estimation, in one column scan."""
+"""Reading packed answers for estimation, in one scan of a covering index."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import LargeBinary, func, literal, select
+from sqlalchemy import ColumnElement, LargeBinary, func, literal, select
 from sqlalchemy.orm import Session
 
 from survey_api.db.models import Response
@@ -25,24 +26,34 @@ def score_matrix(
 ) -> NDArray[np.uint8]:
     """Rows × numeric items of the matching, non-excluded responses (255 = no answer).
 
-    The packed answers are concatenated inside the database (one value crosses the wire instead of a
-    row per response), and the covering index ``ix_responses_estimation`` serves the scan.
+    The covering index ``ix_responses_estimation`` serves the scan. PostgreSQL concatenates the packed
+    answers itself, so one value crosses the wire; on SQLite the rows are joined straight off the
+    driver's cursor, skipping the per-row result objects that cost more than the scan.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
-    packed = (
-        func.string_agg(Response.scores, literal(b"", LargeBinary))
-        if postgres
-        else func.group_concat(func.hex(Response.scores), "")
-    )
-    query = select(packed).where(Response.instrument_version_id == version_id, Response.excluded.is_(False))
+    conditions: list[ColumnElement[bool]] = [
+        Response.instrument_version_id == version_id,
+        Response.excluded.is_(False),
+    ]
     if unit_ids is not None:
-        query = query.where(Response.unit_id.in_(unit_ids))
+        conditions.append(Response.unit_id.in_(unit_ids))
     if service_point_id is not None:
-        query = query.where(Response.service_point_id == service_point_id)
+        conditions.append(Response.service_point_id == service_point_id)
     if date_from is not None:
-        query = query.where(Response.observed_on >= date_from)
+        conditions.append(Response.observed_on >= date_from)
     if date_to is not None:
-        query = query.where(Response.observed_on <= date_to)
-    value = session.scalar(query)
-    blob = b"" if value is None else bytes(value) if postgres else bytes.fromhex(value)
+        conditions.append(Response.observed_on <= date_to)
+
+    if session.get_bind().dialect.name == "postgresql":
+        packed = session.scalar(select(func.string_agg(Response.scores, literal(b"", LargeBinary))).where(*conditions))
+        blob = bytes(packed) if packed is not None else b""
+    else:
+        blob = _joined_sqlite(session, select(Response.scores).where(*conditions))
     return np.frombuffer(blob, dtype=np.uint8).reshape(-1, width)
+
+
+def _joined_sqlite(session: Session, query: Any) -> bytes:
+    connection = session.connection()
+    # Every bound value here is an int, a date or a bool, so rendering them inline is safe.
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+    return b"".join(row[0] for row in cursor)
