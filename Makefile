@@ -35,6 +35,7 @@ lint: $(STAMP)
 	rm -f $(CHECK_DB)*
 
 pytest: $(STAMP)
+	.ci/system-deps
 	$(BIN)/python -m pytest
 
 clean:

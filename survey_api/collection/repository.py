@@ -34,3 +34,15 @@ def response_by_id(session: Session, response_id: uuid.UUID) -> Response | None:
 def insert_response_once(session: Session, values: dict[str, Any]) -> bool:
     """Insert a response unless one with its id exists; True when this call stored it."""
     return insert_once(session, Response, values)
+
+
+def flagged(session: Session, limit: int) -> list[tuple[Response, str | None]]:
+    """Excluded responses with their service point code, newest first."""
+    rows = session.execute(
+        select(Response, ServicePoint.code)
+        .outerjoin(ServicePoint, ServicePoint.id == Response.service_point_id)
+        .where(Response.excluded.is_(True))
+        .order_by(Response.received_at.desc())
+        .limit(limit)
+    )
+    return [(response, code) for response, code in rows]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
-from survey_api.collection import service
-from survey_api.collection.schemas import ResponseIn, ResponseOut
-from survey_api.deps import SessionDep
+from fastapi import APIRouter, Query, Response, status
+
+from survey_api.collection import repository, service
+from survey_api.collection.schemas import FlaggedOut, ResponseIn, ResponseOut
+from survey_api.deps import AdminUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/responses", tags=["responses"])
 
@@ -23,3 +25,21 @@ def submit_response(payload: ResponseIn, session: SessionDep, response: Response
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
     return outcome.response
+
+
+@router.get("/flagged", response_model=list[FlaggedOut])
+def flagged_responses(
+    session: SessionDep, user: AdminUser, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[FlaggedOut]:
+    """Responses kept but excluded from indices (repeated device, burst on a link), newest first."""
+    return [
+        FlaggedOut(
+            id=r.id,
+            instrument_version=r.instrument_version_id,
+            service_point=code,
+            channel=r.channel,
+            received_at=r.received_at,
+            flags=list(r.flags),
+        )
+        for r, code in repository.flagged(session, limit)
+    ]

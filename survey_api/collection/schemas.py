@@ -41,6 +41,15 @@ class ResponseOut(BaseModel):
     flags: list[str]
 
 
+class FlaggedOut(BaseModel):
+    id: uuid.UUID
+    instrument_version: int
+    service_point: str | None
+    channel: str
+    received_at: datetime
+    flags: list[str]
+
+
 def response_out(response: Response, service_point_code: str | None) -> ResponseOut:
     """The acknowledgement body of a stored response (the same on every replay)."""
     return ResponseOut(

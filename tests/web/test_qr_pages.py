@@ -179,6 +179,8 @@ def test_repeated_answers_from_one_device_are_flagged_and_left_out_of_indices(
     assert flags == [([], False), (["repeat_device"], True)]
     index = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=admin).json()
     assert index["responses"] == 1
+    flagged = client.get("/api/v1/responses/flagged", headers=admin).json()
+    assert [(r["flags"], r["service_point"], r["channel"]) for r in flagged] == [(["repeat_device"], "desk", "qr")]
 
 
 def test_a_flood_from_one_client_gets_429(client: TestClient, point: dict[str, Any], settings: Any) -> None:
@@ -234,3 +236,13 @@ def test_english_switch(client: TestClient, point: dict[str, Any]) -> None:
     english = client.get(path_of(point["link"]) + "?lang=en")
     assert '<html lang="en">' in english.text and "Send" in english.text
     assert client.cookies.get("sv_lang") == "en"
+
+
+def test_a_burst_on_one_link_is_flagged(client: TestClient, point: dict[str, Any], db: Db, settings: Any) -> None:
+    settings.qr_burst_per_minute = 2
+    for _ in range(3):
+        client.cookies.clear()  # three different phones
+        assert answer(client, point["link"]).status_code == 303
+    with db() as session:
+        flags = [r.flags for r in session.scalars(select(Response).order_by(Response.received_at))]
+    assert flags == [[], [], ["burst"]]
