@@ -79,9 +79,7 @@ def run_ours(data: dict[str, np.ndarray]) -> tuple[float, float, np.ndarray, np.
     tracemalloc.start()
     t0 = time.perf_counter()
     design = make_design(weights=data["w"], strata=data["stratum"], clusters=data["psu"])
-    raked = rake(
-        design, [data["region"], data["age"]], [dict(enumerate(pop_region)), dict(enumerate(pop_age))]
-    ).design
+    raked = rake(design, [data["region"], data["age"]], [dict(enumerate(pop_region)), dict(enumerate(pop_age))]).design
     overall = proportion(raked, data["y"], satisfied=[4, 5])
     by = by_domain(raked, data["y"], [data["dom"]], statistic="proportion", satisfied=[4, 5])
     elapsed = time.perf_counter() - t0
@@ -127,8 +125,10 @@ def main() -> int:
     data = generate(args.rows, args.psus, args.strata)
     ours_t, ours_mem, ov, by = run_ours(data)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"data: {args.rows:,} rows, {args.psus:,} PSUs, {args.strata} strata; rake on 2 margins; "
-          "proportion overall and by 8 domains")
+    print(
+        f"data: {args.rows:,} rows, {args.psus:,} PSUs, {args.strata} strata; rake on 2 margins; "
+        "proportion overall and by 8 domains"
+    )
     print(f"sampling: {ours_t:.3f} s, peak traced memory {ours_mem:.0f} MiB (process max RSS {rss:.0f} MiB)")
     print(f"  overall p = {ov[0]:.8f}, SE {ov[1]:.8f}, CI [{ov[2]:.8f}, {ov[3]:.8f}]")
     if args.no_r:

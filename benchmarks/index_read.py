@@ -73,9 +73,7 @@ def json_baseline(url: str, version_id: int, satisfied: set[int]) -> float:
     factory = make_sessionmaker(make_engine(url))
     with transaction(factory) as session:
         counts: dict[str, list[int]] = {}
-        for answers in session.scalars(
-            select(Response.answers).where(Response.instrument_version_id == version_id)
-        ):
+        for answers in session.scalars(select(Response.answers).where(Response.instrument_version_id == version_id)):
             if isinstance(answers, str):
                 answers = json.loads(answers)
             for code, value in answers.items():
@@ -86,9 +84,7 @@ def json_baseline(url: str, version_id: int, satisfied: set[int]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--url", default="sqlite:////tmp/survey-bench.db")
     args = parser.parse_args()

@@ -272,9 +272,7 @@ def _stage_popsize(
         )
     if (per_group <= 0).any():
         g = int(np.flatnonzero(per_group <= 0)[0])
-        raise DesignError(
-            f"fpc[{stage}] must be positive, got {per_group[g]} in {where} {_label(group_labels, g)}"
-        )
+        raise DesignError(f"fpc[{stage}] must be positive, got {per_group[g]} in {where} {_label(group_labels, g)}")
     if (per_group <= 1).all():
         with np.errstate(divide="ignore"):
             popsize = sampsize / per_group

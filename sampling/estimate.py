@@ -5,6 +5,11 @@ that variable, get a zero score (R's ``svyby`` / ``na.rm=TRUE``) so standard err
 uses a t quantile at the design degrees of freedom of the domain (PSUs with non-zero weight in the domain
 minus their strata, as R's ``degf`` on the subset design). Proportions of exactly 0 or 1 return the
 boundary with ``boundary=True`` and a zero-width interval, never NaN.
+
+Design effects follow R's ``deff=TRUE``: the design variance over the variance of the same estimator
+under simple random sampling without replacement of the same size from a population of ``sum(w)``
+(with replacement when the weights sum to less than the sample size, where R reports NA). Kish's
+effective n is ``(sum w)^2 / sum w^2`` over the rows that count in the estimate.
 """
 
 from __future__ import annotations
@@ -116,24 +121,34 @@ def proportion_ci(
         return p, p, p <= 0.0 or p >= 1.0
     t = t_quantile(level, df)
     alpha = 1 - level
-    if method == "wald":
-        return p - t * se, p + t * se, False
-    if method == "logit":
-        centre = special.logit(p)
-        half = t * se / (p * (1 - p))
-        return float(special.expit(centre - half)), float(special.expit(centre + half)), False
-    n_eff = p * (1 - p) / (se * se)
-    if method == "beta":
-        rows = n_rows if n_rows is not None else int(np.ceil(n_eff))
-        corr = stats.t.ppf(alpha / 2, max(rows - 1, 1)) / stats.t.ppf(alpha / 2, max(df, 1))
-        n_eff = n_eff * corr * corr
-        low = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-        high = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
-        return float(low), float(high), False
-    z2 = t * t
-    centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
-    half = t * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff * n_eff)) / (1 + z2 / n_eff)
-    return float(centre - half), float(centre + half), False
+    pf = np.float64(p)
+    with np.errstate(all="ignore"):
+        if method == "wald":
+            return p - t * se, p + t * se, False
+        if method == "logit":
+            centre = special.logit(pf)
+            half = t * se / (pf * (1 - pf))
+            return float(special.expit(centre - half)), float(special.expit(centre + half)), False
+        n_eff = float(np.clip(pf * (1 - pf) / (np.float64(se) * se), 1e-12, 1e15))
+        if method == "beta":
+            rows = n_rows if n_rows is not None else int(min(np.ceil(n_eff), 2**31))
+            corr = stats.t.ppf(alpha / 2, max(rows - 1, 1)) / stats.t.ppf(alpha / 2, max(df, 1))
+            n_eff = n_eff * corr * corr
+            try:
+                low = float(stats.beta.ppf(alpha / 2, n_eff * pf, n_eff * (1 - pf) + 1))
+            except (OverflowError, FloatingPointError):  # shape parameters beyond double range
+                low = float("nan")
+            try:
+                high = float(stats.beta.ppf(1 - alpha / 2, n_eff * pf + 1, n_eff * (1 - pf)))
+            except (OverflowError, FloatingPointError):
+                high = float("nan")
+            low = 0.0 if not np.isfinite(low) else min(max(low, 0.0), p)
+            high = 1.0 if not np.isfinite(high) else max(min(high, 1.0), p)
+            return low, high, False
+        z2 = t * t
+        centre = (pf + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+        half = t * np.sqrt(pf * (1 - pf) / n_eff + z2 / (4 * n_eff * n_eff)) / (1 + z2 / n_eff)
+        return float(max(centre - half, 0.0)), float(min(centre + half, 1.0)), False
 
 
 def domain_codes(
@@ -143,10 +158,15 @@ def domain_codes(
     if not columns:
         raise EstimationError("by needs at least one column")
     names = list(names) if names is not None else [f"by{j}" for j in range(len(columns))]
+    if len(names) != len(columns):
+        raise EstimationError(f"{len(columns)} by columns but {len(names)} names")
+    lengths = {np.asarray(c).shape[0] for c in columns}
+    if len(lengths) != 1:
+        raise EstimationError(f"by columns have different lengths {sorted(lengths)}")
     codes_list: list[IntArray] = []
     labels_list: list[npt.NDArray[Any]] = []
-    missing: BoolArray | None = None
-    for col, name in zip(columns, names, strict=True):
+    missing: BoolArray = np.zeros(np.asarray(columns[0]).shape[0], dtype=bool)
+    for col in columns:
         arr = np.asarray(col)
         if arr.dtype.kind == "f":
             miss = np.isnan(arr)
@@ -164,12 +184,10 @@ def domain_codes(
         remap = np.cumsum(used) - 1
         codes_list.append(np.where(miss, -1, remap[inv]).astype(np.intp))
         labels_list.append(labels[used])
-        missing = miss if missing is None else (missing | miss)
-        del name
+        missing = missing | miss
     joint = np.zeros(codes_list[0].shape[0], dtype=np.int64)
     for c, lab in zip(codes_list, labels_list, strict=True):
         joint = joint * max(lab.shape[0], 1) + np.maximum(c, 0)
-    assert missing is not None  # noqa: S101 - internal invariant, not input validation
     present = np.unique(joint[~missing])
     codes = np.searchsorted(present, joint).astype(np.intp)
     codes[missing] = -1
@@ -209,9 +227,7 @@ def _domain_df(design: Design, codes: IntArray, valid: BoolArray, n_groups: int)
     psu = design.psu[keep]
     stratum = design.stages[0].group_of_unit[psu]
     n_psu = bincount(np.unique(g.astype(np.int64) * design.n_psu + psu) // design.n_psu, minlength=n_groups)
-    n_str = bincount(
-        np.unique(g.astype(np.int64) * design.n_strata + stratum) // design.n_strata, minlength=n_groups
-    )
+    n_str = bincount(np.unique(g.astype(np.int64) * design.n_strata + stratum) // design.n_strata, minlength=n_groups)
     return (n_psu - n_str).astype(np.intp)
 
 
@@ -228,6 +244,8 @@ def _estimate_domains(
 ) -> list[Estimate]:
     if y.shape[0] != design.n:
         raise EstimationError(f"variable has {y.shape[0]} rows but the design has {design.n}")
+    if codes.shape[0] != design.n or (x is not None and x.shape[0] != design.n):
+        raise EstimationError(f"domain or denominator columns must have {design.n} rows like the design")
     if method not in CI_METHODS:
         raise EstimationError(f"CI method must be one of {', '.join(CI_METHODS)}, got {method!r}")
     w = design.weights
@@ -237,7 +255,9 @@ def _estimate_domains(
     gc = np.where(valid, codes, 0)
     wv = np.where(valid, w, 0.0)
     yv = np.where(valid, y, 0.0)
-    xv = np.where(valid, x, 0.0) if x is not None else None
+    if statistic == "ratio" and x is None:
+        raise EstimationError("a ratio needs a denominator")
+    xv = np.where(valid, x, 0.0) if x is not None else np.zeros_like(yv)
     sw = bincount(gc, weights=wv, minlength=n_groups)
     sw2 = bincount(gc, weights=wv * wv, minlength=n_groups)
     swy = bincount(gc, weights=wv * yv, minlength=n_groups)
@@ -249,7 +269,6 @@ def _estimate_domains(
             centre = np.zeros(n_groups)
             scale = np.ones(n_groups)
         elif statistic == "ratio":
-            assert xv is not None  # noqa: S101 - guaranteed by the public ratio()
             swx = bincount(gc, weights=wv * xv, minlength=n_groups)
             est = swy / swx
             centre = est
@@ -266,16 +285,15 @@ def _estimate_domains(
         sel = valid & (gc >= start) & (gc < stop)
         gi = gc[sel]
         if statistic == "ratio":
-            assert xv is not None  # noqa: S101
             resid = yv[sel] - centre[gi] * xv[sel]
         else:
             resid = yv[sel] - centre[gi]
         z[np.flatnonzero(sel), gi - start] = wv[sel] * resid * scale[gi]
-        variances[start:stop] = taylor_variance(design, z)
+        variances[start:stop] = taylor_variance(design, z, overwrite=True)
     se = np.sqrt(np.maximum(variances, 0.0))
     df = _domain_df(design, gc, valid, n_groups)
     # design effect against SRS without replacement of the same size (R's deff=TRUE)
-    resid_all = yv - (centre[gc] * xv if (statistic == "ratio" and xv is not None) else centre[gc])
+    resid_all = yv - (centre[gc] * xv if statistic == "ratio" else centre[gc])
     if statistic == "total":
         resid_all = yv - np.divide(swy, sw, out=np.zeros(n_groups), where=sw != 0)[gc]
     ss = bincount(gc, weights=wv * resid_all * resid_all, minlength=n_groups)
@@ -286,7 +304,6 @@ def _estimate_domains(
         if statistic == "total":
             vsrs = vsrs * sw * sw
         elif statistic == "ratio":
-            assert xv is not None  # noqa: S101
             xbar = bincount(gc, weights=wv * xv, minlength=n_groups) / sw
             vsrs = vsrs / (xbar * xbar)
         deff = variances / vsrs
@@ -333,22 +350,14 @@ def _domain_mask(design: Design, domain: npt.ArrayLike | None) -> IntArray:
     return np.where(d.astype(bool), 0, -1).astype(np.intp)
 
 
-def mean(
-    design: Design, y: npt.ArrayLike, *, domain: npt.ArrayLike | None = None, level: float = 0.95
-) -> Estimate:
+def mean(design: Design, y: npt.ArrayLike, *, domain: npt.ArrayLike | None = None, level: float = 0.95) -> Estimate:
     """Weighted mean of ``y`` (NaN = missing, out of domain for this variable), as ``svymean(na.rm=TRUE)``."""
-    return _estimate_domains(design, "mean", as_float(y, "y"), _domain_mask(design, domain), 1, level=level)[
-        0
-    ]
+    return _estimate_domains(design, "mean", as_float(y, "y"), _domain_mask(design, domain), 1, level=level)[0]
 
 
-def total(
-    design: Design, y: npt.ArrayLike, *, domain: npt.ArrayLike | None = None, level: float = 0.95
-) -> Estimate:
+def total(design: Design, y: npt.ArrayLike, *, domain: npt.ArrayLike | None = None, level: float = 0.95) -> Estimate:
     """Weighted total of ``y`` (missing values count as out of domain), as ``svytotal``."""
-    return _estimate_domains(design, "total", as_float(y, "y"), _domain_mask(design, domain), 1, level=level)[
-        0
-    ]
+    return _estimate_domains(design, "total", as_float(y, "y"), _domain_mask(design, domain), 1, level=level)[0]
 
 
 def ratio(
@@ -376,9 +385,7 @@ def proportion(
 ) -> Estimate:
     """Share of answered rows whose value is in ``satisfied`` (or of 0/1 ``y``), with ``svyciprop`` CIs."""
     ind = _indicator(as_float(y, "y"), satisfied, "y")
-    return _estimate_domains(
-        design, "proportion", ind, _domain_mask(design, domain), 1, level=level, method=method
-    )[0]
+    return _estimate_domains(design, "proportion", ind, _domain_mask(design, domain), 1, level=level, method=method)[0]
 
 
 def by_domain(

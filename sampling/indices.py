@@ -20,6 +20,14 @@ on the constructed variable); for ``pooled`` they are the ratio scores
 ``w_i sum_j a_ij (s_ij - P_L) / sum_j W_j`` (R: ``svyratio`` of satisfied answers over answers per row).
 The level scores then go through the same variance core (strata, PSUs, fpc, weighting adjustments), so
 the SE of every level is the design-based SE of that linear combination.
+
+Computation: rows are read in chunks; every level score is linear in the per-row basis
+``[w s_j, w a_j, w v_j]`` (3 × items columns), so one pass accumulates the unit totals of the basis and
+the sums that define the projection on a weighting adjustment (:class:`sampling.variance.UnitTotals`);
+level variances follow from small matrix products. Designs with two or more weighting adjustments use
+row-level scores instead (slower, same numbers). Design effects of items are exact; for aggregated
+levels they come from a Gram matrix of the basis, computed on a systematic subsample of rows when
+``n × (3 × items)²`` exceeds 5·10⁸.
 """
 
 from __future__ import annotations
@@ -30,12 +38,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from ._errors import SamplingError
-from ._util import FloatArray, group_sum
+from ._util import FloatArray, IntArray, group_sum
 from .design import Design
 from .estimate import CIMethod, Estimate, mean, proportion, proportion_ci, t_quantile
-from .variance import taylor_variance
+from .variance import UnitTotals, taylor_variance, variance_from_unit_totals
 
 __all__ = [
     "HealthIndicators",
@@ -48,6 +57,7 @@ __all__ = [
 
 _ROW_CHUNK = 131_072
 _LEVEL_CHUNK = 8
+_GRAM_BUDGET = 5e8
 
 
 class IndexDefinitionError(SamplingError):
@@ -110,14 +120,10 @@ def _levels(definition: Mapping[str, Any], item_codes: Sequence[str]) -> list[_L
         items = tuple(str(i) for i in el["items"])
         missing = [i for i in items if i not in known]
         if missing:
-            raise IndexDefinitionError(
-                f"element {el['code']}: item {missing[0]} is not among the answer columns"
-            )
+            raise IndexDefinitionError(f"element {el['code']}: item {missing[0]} is not among the answer columns")
         if not items:
             raise IndexDefinitionError(f"element {el['code']} has no items")
-        elements[str(el["code"])] = _Level(
-            str(el["code"]), str(el.get("label", el["code"])), "element", items
-        )
+        elements[str(el["code"])] = _Level(str(el["code"]), str(el.get("label", el["code"])), "element", items)
     groups: dict[str, _Level] = {}
     for gr in definition.get("groups", []):
         items_g: list[str] = []
@@ -125,9 +131,7 @@ def _levels(definition: Mapping[str, Any], item_codes: Sequence[str]) -> list[_L
             if str(e) not in elements:
                 raise IndexDefinitionError(f"group {gr['code']}: element {e} is not defined")
             items_g.extend(elements[str(e)].items)
-        groups[str(gr["code"])] = _Level(
-            str(gr["code"]), str(gr.get("label", gr["code"])), "group", tuple(items_g)
-        )
+        groups[str(gr["code"])] = _Level(str(gr["code"]), str(gr.get("label", gr["code"])), "group", tuple(items_g))
     out: list[_Level] = []
     overall = definition.get("overall")
     if overall is not None:
@@ -136,11 +140,7 @@ def _levels(definition: Mapping[str, Any], item_codes: Sequence[str]) -> list[_L
             if str(g) not in groups:
                 raise IndexDefinitionError(f"overall {overall['code']}: group {g} is not defined")
             items_o.extend(groups[str(g)].items)
-        out.append(
-            _Level(
-                str(overall["code"]), str(overall.get("label", overall["code"])), "overall", tuple(items_o)
-            )
-        )
+        out.append(_Level(str(overall["code"]), str(overall.get("label", overall["code"])), "overall", tuple(items_o)))
     out.extend(groups.values())
     out.extend(elements.values())
     seen: list[str] = []
@@ -184,14 +184,7 @@ def compute_index(
     yu = y if cols == list(range(y.shape[1])) else y[:, cols]
     pos = {c: k for k, c in enumerate(used)}
     scale = definition.get("scale")
-    if scale is not None:
-        lo, hi = float(scale[0]), float(scale[1])
-        bad = (yu < lo) | (yu > hi)  # NaN compares False
-        if bad.any():
-            r, c = np.argwhere(bad)[0]
-            raise IndexDefinitionError(
-                f"item {used[c]}: value {yu[r, c]:g} at row {r} is outside the scale {lo:g}–{hi:g}"
-            )
+    lo_scale, hi_scale = (float(scale[0]), float(scale[1])) if scale is not None else (-np.inf, np.inf)
     dm: npt.NDArray[np.bool_] | None = None
     if domain is not None:
         dm = np.asarray(domain, dtype=bool)
@@ -207,52 +200,93 @@ def compute_index(
             member[pos[it], j] = 1.0
     n_agg = sum(1 for lv in levels if lv.kind != "item")
     k = member.sum(axis=0)
-    member_agg = np.ascontiguousarray(member[:, :n_agg])
+    member_agg32 = np.ascontiguousarray(member[:, :n_agg], dtype=np.float32)
     item_pos = np.array([pos[lv.items[0]] for lv in levels[n_agg:]], dtype=np.intp)
+    fast_se = with_se and len(design.adjustments) <= 1
+    nonzero = (w != 0).astype(np.float64)
 
-    def blocks() -> Iterator[tuple[int, int, FloatArray, FloatArray, FloatArray]]:
+    def blocks() -> Iterator[tuple[int, int, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]]:
         for r0 in range(0, design.n, _ROW_CHUNK):
             r1 = min(design.n, r0 + _ROW_CHUNK)
             yc = yu[r0:r1]
-            ans = ~np.isnan(yc)
+            if scale is not None:
+                bad = (yc < lo_scale) | (yc > hi_scale)  # NaN compares False
+                if bad.any():
+                    r, c = np.argwhere(bad)[0]
+                    raise IndexDefinitionError(
+                        f"item {used[c]}: value {yc[r, c]:g} at row {r0 + r} is outside the scale "
+                        f"{lo_scale:g}–{hi_scale:g}"
+                    )
+            missing = np.isnan(yc)
             if dm is not None:
-                ans &= dm[r0:r1, None]
-            ac = ans.astype(np.float64)
-            sc = np.zeros_like(ac)
+                missing |= ~dm[r0:r1, None]
+            vc = yc.copy()
+            vc[missing] = 0.0
+            ac = (~missing).astype(np.float64)
+            sat_b = np.zeros(vc.shape, dtype=bool)
             for value in sat_values:
-                sc += yc == value  # NaN compares False
-            if dm is not None:
-                sc *= ac
-            yield r0, r1, ac, sc, np.where(ans, yc, 0.0)
+                sat_b |= vc == value
+            if 0.0 in sat_values:
+                sat_b &= ~missing
+            sc: FloatArray = sat_b.astype(np.float64)
+            partial: npt.NDArray[np.bool_] = np.asarray(missing.any(axis=1))
+            yield r0, r1, ac, sc, vc, partial
 
-    def responded(ac: FloatArray) -> FloatArray:
-        """rows × levels: 1 where the row answered at least one item of the level."""
-        out = np.empty((ac.shape[0], n_lv))
-        out[:, :n_agg] = (ac @ member_agg) > 0
-        out[:, n_agg:] = ac[:, item_pos]
+    def responded(ac: FloatArray, partial: npt.NDArray[np.bool_]) -> FloatArray:
+        """rows × aggregated levels: 1 where the row answered at least one item of the level."""
+        out = np.ones((ac.shape[0], n_agg))
+        if partial.mean() > 0.5:
+            out[:] = (ac.astype(np.float32) @ member_agg32) > 0
+        elif partial.any():
+            out[partial] = (ac[partial].astype(np.float32) @ member_agg32) > 0
         return out
+
+    def indicator(units: IntArray, values: FloatArray, size: int) -> sparse.csr_matrix:
+        return sparse.csr_matrix((values, (units, np.arange(units.shape[0]))), shape=(size, units.shape[0]))
 
     w_item = np.zeros(m)
     ws_item = np.zeros(m)
     wv_item = np.zeros(m)
-    n_answers = np.zeros(n_lv)
+    n_item = np.zeros(m)
+    w2_item = np.zeros(m)
     n_resp = np.zeros(n_lv)
     w_resp = np.zeros(n_lv)
     w2_resp = np.zeros(n_lv)
-    psu_resp = np.zeros((design.n_psu, n_lv)) if with_se else None
-    nonzero = (w != 0).astype(np.float64)
-    for r0, r1, ac, sc, vc in blocks():
+    psu_answers = np.zeros((design.n_psu, m))
+    acc = UnitTotals(design, 3 * m) if fast_se else None
+    gram = np.zeros((3 * m, 3 * m))
+    wv2_item = np.zeros(m)
+    # deff of aggregated levels needs sum_i z_i^2 / w_i (a Gram matrix of the basis): on a systematic
+    # subsample of rows when the exact product would cost more than _GRAM_BUDGET multiply-adds
+    gram_step = max(1, int(np.ceil(design.n * (3 * m) ** 2 / _GRAM_BUDGET)))
+    for r0, r1, ac, sc, vc, partial in blocks():
         wc = w[r0:r1]
         w_item += wc @ ac
         ws_item += wc @ sc
         wv_item += wc @ vc
-        n_answers += ac.sum(axis=0) @ member
-        rc = responded(ac)
-        n_resp += rc.sum(axis=0)
-        w_resp += wc @ rc
-        w2_resp += (wc * wc) @ rc
-        if psu_resp is not None:
-            psu_resp += group_sum(design.psu[r0:r1], rc * nonzero[r0:r1, None], design.n_psu)
+        if with_se:
+            wv2_item += wc @ (vc * vc)
+        n_item += (r1 - r0) - np.count_nonzero(ac == 0.0, axis=0)
+        w2_item += (wc * wc) @ ac
+        if n_agg:
+            rc = responded(ac, partial)
+            n_resp[:n_agg] += rc.sum(axis=0)
+            w_resp[:n_agg] += wc @ rc
+            w2_resp[:n_agg] += (wc * wc) @ rc
+        if with_se:
+            psu_answers += indicator(design.psu[r0:r1], nonzero[r0:r1], design.n_psu) @ ac
+        if acc is not None:
+            for b, part in enumerate((sc, ac, vc)):
+                acc.add(r0, r1, part, offset=b * m, row_weights=wc)
+        if with_se and n_agg:
+            first = (-r0) % gram_step
+            sub_w = wc[first::gram_step]
+            basis = np.hstack([sc[first::gram_step], ac[first::gram_step], vc[first::gram_step]])
+            gram += (basis * (sub_w * gram_step)[:, None]).T @ basis
+    n_answers = n_item @ member
+    n_resp[n_agg:] = n_item[item_pos]
+    w_resp[n_agg:] = w_item[item_pos]
+    w2_resp[n_agg:] = w2_item[item_pos]
     with np.errstate(divide="ignore", invalid="ignore"):
         p_item = ws_item / w_item
         mu_item = wv_item / w_item
@@ -276,14 +310,31 @@ def compute_index(
     var_v = np.zeros(n_lv)
     ss_s = np.zeros(n_lv)
     ss_v = np.zeros(n_lv)
-    if psu_resp is not None:
-        present = psu_resp > 0
+    if with_se:
+        present = (psu_answers @ member) > 0
         strata_present = group_sum(design.stages[0].group_of_unit, present.astype(np.float64), design.n_strata) > 0
         df_lv = present.sum(axis=0) - strata_present.sum(axis=0)
     else:
         df_lv = np.full(n_lv, design.degrees_of_freedom())
+    if fast_se:
+        # level scores are linear in the basis [w s, w a, w v]: z_s = basis @ c_s, z_v = basis @ c_v
+        zero = np.zeros_like(mat)
+        coef = np.hstack([np.vstack([mat, -cs, zero]), np.vstack([zero, -cv, mat])])  # 3m × 2L
+        if acc is None:
+            raise SamplingError("internal error: unit totals were not accumulated")
+        var = variance_from_unit_totals(design, [u @ coef for u in acc.totals()])
+        var_s, var_v = var[:n_lv], var[n_lv:]
     if with_se:
-        inv_w = np.divide(1.0, w, out=np.zeros_like(w), where=w > 0)
+        zero = np.zeros_like(mat)
+        coef = np.hstack([np.vstack([mat, -cs, zero]), np.vstack([zero, -cv, mat])])  # 3m × 2L
+        quad = np.einsum("kl,kq,ql->l", coef, gram, coef)  # sum_i z_i^2 / w_i per column
+        ss_s = quad[:n_lv] * w_resp**2
+        ss_v = quad[n_lv:] * w_resp**2
+        # items exactly, from the sums: sum w a (s - p)^2 and sum w a (v - mu)^2
+        pi, mi = np.nan_to_num(p_item), np.nan_to_num(mu_item)
+        ss_s[n_agg:] = (ws_item * (1 - 2 * pi) + pi * pi * w_item)[item_pos]
+        ss_v[n_agg:] = (wv2_item - 2 * mi * wv_item + mi * mi * w_item)[item_pos]
+    if with_se and not fast_se:
         for start in range(0, n_lv, _LEVEL_CHUNK):
             stop = min(n_lv, start + _LEVEL_CHUNK)
             zs = np.empty((design.n, stop - start))
@@ -291,17 +342,13 @@ def compute_index(
             mat_c = np.ascontiguousarray(mat[:, start:stop])
             cs_c = np.ascontiguousarray(cs[:, start:stop])
             cv_c = np.ascontiguousarray(cv[:, start:stop])
-            for r0, r1, ac, sc, vc in blocks():
+            for r0, r1, ac, sc, vc, _ in blocks():
                 wr = w[r0:r1, None]
                 zs[r0:r1] = wr * (sc @ mat_c - ac @ cs_c)
                 zv[r0:r1] = wr * (vc @ mat_c - ac @ cv_c)
-            var_s[start:stop] = taylor_variance(design, zs)
-            var_v[start:stop] = taylor_variance(design, zv)
-            # SRS reference variance: u = z * N_L / w over respondents (exact deff for a single item)
-            us = zs * inv_w[:, None] * w_resp[None, start:stop]
-            uv = zv * inv_w[:, None] * w_resp[None, start:stop]
-            ss_s[start:stop] = w @ (us * us)
-            ss_v[start:stop] = w @ (uv * uv)
+            var_s[start:stop] = taylor_variance(design, zs, overwrite=True)
+            var_v[start:stop] = taylor_variance(design, zv, overwrite=True)
+
     out: list[IndexLevel] = []
     for j, lv in enumerate(levels):
         df = int(df_lv[j])
@@ -313,9 +360,7 @@ def compute_index(
         deff_s = _deff(var_s[j], ss_s[j], sw, nr) if with_se else None
         deff_v = _deff(var_v[j], ss_v[j], sw, nr) if with_se else None
         p = float(p_lv[j])
-        lo, hi, boundary = (
-            proportion_ci(p, se_s, df, level, method, nr) if with_se else (np.nan, np.nan, False)
-        )
+        lo, hi, boundary = proportion_ci(p, se_s, df, level, method, nr) if with_se else (np.nan, np.nan, False)
         t = t_quantile(level, df)
         mu = float(mu_lv[j])
         est_s = Estimate(
@@ -352,11 +397,7 @@ def compute_index(
             None,
             lv.code,
         )
-        out.append(
-            IndexLevel(
-                lv.code, lv.label, lv.kind, lv.items, est_s, est_v, int(n_answers[j]), nr, deff_s, n_eff
-            )
-        )
+        out.append(IndexLevel(lv.code, lv.label, lv.kind, lv.items, est_s, est_v, int(n_answers[j]), nr, deff_s, n_eff))
     code = str(definition.get("overall", {}).get("code", "index")) if definition.get("overall") else "index"
     return IndexResult(code, aggregation, tuple(out))
 
@@ -422,6 +463,3 @@ def _named(e: Estimate, name: str) -> Estimate:
     from dataclasses import replace
 
     return replace(e, variable=name)
-
-
-FloatMatrix = FloatArray

@@ -78,17 +78,13 @@ class ReplicateDesign:
         max_iter: int = 1000,
     ) -> ReplicateDesign:
         """Rake the full sample and every replicate to the same population margins."""
-        return replace(
-            self, steps=(*self.steps, _cell_step(self.base, margins, population, names, tol, max_iter))
-        )
+        return replace(self, steps=(*self.steps, _cell_step(self.base, margins, population, names, tol, max_iter)))
 
     def poststratify(
         self, cells: npt.ArrayLike, population: Mapping[object, float], *, name: str = "poststratum"
     ) -> ReplicateDesign:
         """Post-stratify the full sample and every replicate."""
-        return replace(
-            self, steps=(*self.steps, _cell_step(self.base, [cells], [population], [name], 0.0, 1))
-        )
+        return replace(self, steps=(*self.steps, _cell_step(self.base, [cells], [population], [name], 0.0, 1)))
 
     def calibrate(
         self,
@@ -130,9 +126,7 @@ def _cell_step(
         sizes.append(len(labels))
     totals = [float(t.sum()) for t in targets]
     if len(totals) > 1 and max(totals) - min(totals) > 1e-9 * max(totals):
-        raise WeightingError(
-            f"raking margins have different population totals {totals}: raking cannot converge"
-        )
+        raise WeightingError(f"raking margins have different population totals {totals}: raking cannot converge")
     return _CellStep(tuple(cells), tuple(targets), tuple(sizes), tol, max_iter)
 
 
@@ -182,9 +176,7 @@ def make_replicates(
                 if fpc_factor[h] == 0:
                     continue
                 if design.lonely_psu == "fail":
-                    raise DesignError(
-                        f"stratum {design.strata_labels[h]} has only one PSU; choose a lonely_psu policy"
-                    )
+                    raise DesignError(f"stratum {design.strata_labels[h]} has only one PSU; choose a lonely_psu policy")
                 if design.lonely_psu == "adjust":
                     r = np.where(sh == h, 0.0, stage.n_groups / (stage.n_groups - 1))
                     rows.append(r)
@@ -217,9 +209,7 @@ def make_replicates(
             m = members.size
             if m == 1:
                 if design.lonely_psu == "fail":
-                    raise DesignError(
-                        f"stratum {design.strata_labels[h]} has only one PSU; choose a lonely_psu policy"
-                    )
+                    raise DesignError(f"stratum {design.strata_labels[h]} has only one PSU; choose a lonely_psu policy")
                 continue
             counts = rng.multinomial(m - 1, np.full(m, 1.0 / m), size=replicates)
             f[:, members] = counts * (m / (m - 1))
@@ -387,9 +377,7 @@ def _cell_level(
     idx = (psu * n_joint + jcode) * n_groups + gc
     size = p_count * n_joint * n_groups
     wv = np.where(valid, w, 0.0)
-    num = bincount(idx, weights=wv * np.where(valid, y, 0.0), minlength=size).reshape(
-        p_count, n_joint * n_groups
-    )
+    num = bincount(idx, weights=wv * np.where(valid, y, 0.0), minlength=size).reshape(p_count, n_joint * n_groups)
     rn = (f_all @ num).reshape(-1, n_joint, n_groups)
     tot_num = np.einsum("rj,rjg->rg", g, rn)
     if statistic == "total":
@@ -416,9 +404,7 @@ def _row_level(
         w = base.weights.copy() if r == 0 else base.weights * rep.factors[r - 1][base.psu]
         for step in rep.steps:
             if isinstance(step, _CellStep):
-                joint_w = [
-                    bincount(c, weights=w, minlength=k) for c, k in zip(step.cells, step.n_cells, strict=True)
-                ]
+                joint_w = [bincount(c, weights=w, minlength=k) for c, k in zip(step.cells, step.n_cells, strict=True)]
                 for _ in range(max(step.max_iter, 1)):
                     for c, t, k in zip(step.cells, step.targets, step.n_cells, strict=True):
                         cur = bincount(c, weights=w, minlength=k)
@@ -426,12 +412,9 @@ def _row_level(
                     if step.max_iter <= 1:
                         break
                     joint_w = [
-                        bincount(c, weights=w, minlength=k)
-                        for c, k in zip(step.cells, step.n_cells, strict=True)
+                        bincount(c, weights=w, minlength=k) for c, k in zip(step.cells, step.n_cells, strict=True)
                     ]
-                    err = max(
-                        float(np.max(np.abs(j - t) / t)) for j, t in zip(joint_w, step.targets, strict=True)
-                    )
+                    err = max(float(np.max(np.abs(j - t) / t)) for j, t in zip(joint_w, step.targets, strict=True))
                     if err < step.tol:
                         break
             else:

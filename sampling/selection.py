@@ -59,9 +59,7 @@ def _check_n(n: int, population: int) -> None:
         raise SamplingError(f"cannot draw {n} units from a frame of {population}")
 
 
-def srs(
-    population: int, n: int, *, rng: np.random.Generator | None = None, seed: int | None = None
-) -> Sample:
+def srs(population: int, n: int, *, rng: np.random.Generator | None = None, seed: int | None = None) -> Sample:
     """Simple random sample without replacement; ``pi = n / N``."""
     _check_n(n, population)
     g = _rng(rng, seed)
@@ -69,9 +67,7 @@ def srs(
     return Sample(idx, np.full(n, n / population), "srs", seed, np.zeros(n, dtype=bool))
 
 
-def systematic(
-    population: int, n: int, *, rng: np.random.Generator | None = None, seed: int | None = None
-) -> Sample:
+def systematic(population: int, n: int, *, rng: np.random.Generator | None = None, seed: int | None = None) -> Sample:
     """Systematic sample with a fractional interval ``k = N/n`` and a random start in [0, k); ``pi = n/N``."""
     _check_n(n, population)
     if n == 0:
@@ -153,9 +149,7 @@ class MultistageSample:
     seed: int | None
 
 
-def _draw(
-    method: Method, n: int, size: FloatArray | None, g: np.random.Generator, seed: int | None
-) -> Sample:
+def _draw(method: Method, n: int, size: FloatArray | None, g: np.random.Generator, seed: int | None) -> Sample:
     count = size.shape[0] if size is not None else 0
     if method == "pps":
         if size is None:
@@ -194,7 +188,8 @@ def multistage(
             if spec.parent is None:
                 raise SamplingError(f"stage {s + 1}: parent indices are required")
             parent = np.asarray(spec.parent, dtype=np.intp)
-            assert parent_sel is not None and parent_pi is not None  # noqa: S101 - set at stage 1
+            if parent_sel is None or parent_pi is None:
+                raise SamplingError("internal error: stage 1 selection missing")
             order = np.argsort(parent, kind="stable")
             bounds = np.searchsorted(parent[order], parent_sel)
             ends = np.searchsorted(parent[order], parent_sel, side="right")
@@ -223,13 +218,15 @@ def multistage(
         cond = joint / (np.ones_like(joint) if s == 0 else _parent_pi_of(idx, spec, parent_sel, parent_pi))
         results.append(Sample(idx, cond, spec.method, seed, cert))
         parent_sel, parent_pi = idx, joint
-    assert parent_pi is not None  # noqa: S101
+    if parent_pi is None:
+        raise SamplingError("multistage needs at least one stage")
     return MultistageSample(tuple(results), parent_pi, seed)
 
 
 def _parent_pi_of(
     idx: IntArray, spec: StageSpec, parent_sel: IntArray | None, parent_pi: FloatArray | None
 ) -> FloatArray:
-    assert parent_sel is not None and parent_pi is not None and spec.parent is not None  # noqa: S101
+    if parent_sel is None or parent_pi is None or spec.parent is None:
+        raise SamplingError("internal error: parent stage missing")
     parent = np.asarray(spec.parent, dtype=np.intp)[idx]
     return parent_pi[np.searchsorted(parent_sel, parent)]

@@ -197,9 +197,7 @@ def allocate(
         k = int(np.flatnonzero(lo > hi)[0])
         raise SamplingError(f"stratum {k}: minimum {lo[k]:g} exceeds the maximum {hi[k]:g}")
     if n < lo.sum() or n > hi.sum():
-        raise SamplingError(
-            f"n = {n} cannot be allocated within the bounds (from {lo.sum():g} to {hi.sum():g})"
-        )
+        raise SamplingError(f"n = {n} cannot be allocated within the bounds (from {lo.sum():g} to {hi.sum():g})")
     fixed = np.zeros(h, dtype=bool)
     exact = np.zeros(h)
     for _ in range(2 * h + 1):

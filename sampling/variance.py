@@ -10,19 +10,23 @@ stage has an fpc, exactly as R's ``svyrecvar``/``multistage``/``onestrat``.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from ._errors import DesignError
-from ._util import BoolArray, FloatArray, bincount, group_sum
+from ._util import BoolArray, FloatArray, IntArray, bincount, group_sum
 from .design import Design, GregAdjustment, PostStratAdjustment, RakingAdjustment, Stage
 
-__all__ = ["project_scores", "taylor_variance"]
+__all__ = ["UnitTotals", "included_stages", "project_scores", "taylor_variance", "variance_from_unit_totals"]
 
 RAKING_BACKFIT_ITERATIONS = 10
 
 
-def project_scores(design: Design, scores: FloatArray) -> FloatArray:
-    """Project linearised scores (n × q) on the design's weighting adjustments, in the order applied."""
-    x = np.array(scores, dtype=np.float64, copy=True)
+def project_scores(design: Design, scores: FloatArray, *, overwrite: bool = False) -> FloatArray:
+    """Project linearised scores (n × q) on the design's weighting adjustments, in the order applied.
+
+    With ``overwrite`` the caller's array may be modified in place (no copy).
+    """
+    x = np.array(scores, dtype=np.float64, copy=not overwrite)
     if x.ndim == 1:
         x = x[:, None]
     for adj in design.adjustments:
@@ -52,13 +56,23 @@ def _project_raking(adj: RakingAdjustment, x: FloatArray) -> FloatArray:
     Writing ``x = x0 - sum_k psw_k * A_k[cell_k]``, every sweep only needs cross-tables of the margins, so
     the rows are touched a fixed number of times whatever the number of sweeps.
     """
-    k_count = len(adj.cells)
-    q = x.shape[1]
-    inv = [np.divide(1.0, p, out=np.zeros_like(p), where=p != 0) for p in adj.weights]
-    counts = [
-        bincount(c, minlength=m).astype(np.float64) for c, m in zip(adj.cells, adj.n_cells, strict=True)
-    ]
+    inv = _inverse_weights(adj)
     s = [group_sum(c, x * iv[:, None], m) for c, iv, m in zip(adj.cells, inv, adj.n_cells, strict=True)]
+    a = _raking_coefficients(adj, s)
+    for k in range(len(adj.cells)):
+        x -= adj.weights[k][:, None] * a[k][adj.cells[k]]
+    return x
+
+
+def _inverse_weights(adj: RakingAdjustment) -> list[FloatArray]:
+    return [np.divide(1.0, p, out=np.zeros_like(p), where=p != 0) for p in adj.weights]
+
+
+def _raking_coefficients(adj: RakingAdjustment, s: list[FloatArray]) -> list[FloatArray]:
+    """Backfitting coefficients ``A_k`` (cells × q) from the cell sums ``s_j`` of ``x / psw_j``."""
+    k_count = len(adj.cells)
+    inv = _inverse_weights(adj)
+    counts = [bincount(c, minlength=m) for c, m in zip(adj.cells, adj.n_cells, strict=True)]
     cross = [
         [
             bincount(
@@ -70,16 +84,96 @@ def _project_raking(adj: RakingAdjustment, x: FloatArray) -> FloatArray:
         ]
         for j in range(k_count)
     ]
+    q = s[0].shape[1]
     a = [np.zeros((m, q)) for m in adj.n_cells]
     for _ in range(RAKING_BACKFIT_ITERATIONS):
         for j in range(k_count):
             resid = s[j] - sum((cross[j][k] @ a[k] for k in range(k_count)), np.zeros_like(s[j]))
-            a[j] += np.divide(
-                resid, counts[j][:, None], out=np.zeros_like(resid), where=counts[j][:, None] > 0
-            )
-    for k in range(k_count):
-        x -= adj.weights[k][:, None] * a[k][adj.cells[k]]
-    return x
+            a[j] += np.divide(resid, counts[j][:, None], out=np.zeros_like(resid), where=counts[j][:, None] > 0)
+    return a
+
+
+def _indicator(codes: IntArray, values: FloatArray, size: int) -> sparse.csr_matrix:
+    """Sparse (size × rows) matrix with ``values`` at (code, row): grouped sums as a product."""
+    return sparse.csr_matrix((values, (codes, np.arange(codes.shape[0]))), shape=(size, codes.shape[0]))
+
+
+class UnitTotals:
+    """Unit totals (every included stage) of projected scores, accumulated over row chunks.
+
+    For scores given as row blocks of a basis ``B`` (rows × q), :meth:`add` accumulates in one pass what
+    the variance needs: unit totals of ``B`` and the sums that define the projection on the design's
+    adjustment (cell sums for post-stratification and raking, ``X'(B/g)`` for calibration). The result
+    equals ``group_sum(unit, project_scores(design, B))`` without holding ``B`` in memory. Designs with
+    more than one weighting adjustment are not supported (:attr:`supported` is False).
+    """
+
+    def __init__(self, design: Design, q: int) -> None:
+        self.design = design
+        self.q = q
+        self.n_stages = included_stages(design)
+        self.supported = len(design.adjustments) <= 1
+        self.adj = design.adjustments[0] if design.adjustments else None
+        self.units = [np.zeros((design.stages[s].n_units, q)) for s in range(self.n_stages)]
+        self.cell_sums: list[FloatArray] = []
+        self.row_factor: list[FloatArray] = []
+        adj = self.adj
+        if isinstance(adj, RakingAdjustment):
+            self.row_factor = _inverse_weights(adj)
+            self.cell_sums = [np.zeros((m, q)) for m in adj.n_cells]
+        elif isinstance(adj, PostStratAdjustment):
+            psw = adj.weights.copy()
+            psw[(psw == 0) & (adj.old_weights == 0)] = 1.0
+            self.psw = psw
+            self.row_factor = [np.divide(adj.old_weights, psw, out=np.zeros_like(psw), where=psw != 0)]
+            self.cell_sums = [np.zeros((adj.n_cells, q))]
+        elif isinstance(adj, GregAdjustment):
+            self.xtb = np.zeros((adj.x.shape[1], q))
+
+    def add(self, r0: int, r1: int, block: FloatArray, offset: int = 0, row_weights: FloatArray | None = None) -> None:
+        """Accumulate rows ``r0:r1`` of basis columns ``offset:offset + block.shape[1]``.
+
+        ``row_weights`` multiplies every row of ``block`` first (without a copy of the block).
+        """
+        cols = slice(offset, offset + block.shape[1])
+        rw = np.ones(r1 - r0) if row_weights is None else row_weights
+        for s in range(self.n_stages):
+            st = self.design.stages[s]
+            self.units[s][:, cols] += _indicator(st.unit[r0:r1], rw, st.n_units) @ block
+        adj = self.adj
+        if isinstance(adj, RakingAdjustment):
+            for k, (c, m) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
+                self.cell_sums[k][:, cols] += _indicator(c[r0:r1], rw * self.row_factor[k][r0:r1], m) @ block
+        elif isinstance(adj, PostStratAdjustment):
+            ind = _indicator(adj.cells[r0:r1], rw * self.row_factor[0][r0:r1], adj.n_cells)
+            self.cell_sums[0][:, cols] += ind @ block
+        elif isinstance(adj, GregAdjustment):
+            self.xtb[:, cols] += (adj.x[r0:r1] * (rw / adj.g[r0:r1])[:, None]).T @ block
+
+    def totals(self) -> list[FloatArray]:
+        """Unit totals of the projected basis, one array (units × q) per included stage."""
+        adj = self.adj
+        out = [u.copy() for u in self.units]
+        for s in range(self.n_stages):
+            st = self.design.stages[s]
+            if isinstance(adj, RakingAdjustment):
+                coef = _raking_coefficients(adj, self.cell_sums)
+                for k, (c, m) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
+                    mk = bincount(st.unit * m + c, weights=adj.weights[k], minlength=st.n_units * m)
+                    out[s] -= mk.reshape(st.n_units, m) @ coef[k]
+            elif isinstance(adj, PostStratAdjustment):
+                den = bincount(adj.cells, weights=adj.old_weights, minlength=adj.n_cells)
+                means = np.divide(
+                    self.cell_sums[0], den[:, None], out=np.zeros_like(self.cell_sums[0]), where=den[:, None] != 0
+                )
+                mk = bincount(st.unit * adj.n_cells + adj.cells, weights=self.psw, minlength=st.n_units * adj.n_cells)
+                out[s] -= mk.reshape(st.n_units, adj.n_cells) @ means
+            elif isinstance(adj, GregAdjustment):
+                xwx = adj.x.T @ (adj.x * adj.old_weights[:, None])
+                beta = np.linalg.lstsq(xwx, self.xtb, rcond=None)[0]
+                gwx = group_sum(st.unit, adj.x * (adj.g * adj.old_weights)[:, None], st.n_units)
+                out[s] -= gwx @ beta
+        return out
 
 
 def _project_greg(adj: GregAdjustment, x: FloatArray) -> FloatArray:
@@ -90,13 +184,10 @@ def _project_greg(adj: GregAdjustment, x: FloatArray) -> FloatArray:
     return x - (adj.g * adj.old_weights)[:, None] * (xm @ beta)
 
 
-def _stage_variance(
-    design: Design, stage_index: int, stage: Stage, x: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """Per-group variance (groups × q) of one stage, and the fpc factor per group."""
+def _stage_variance(design: Design, stage_index: int, stage: Stage, t: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per-group variance (groups × q) of one stage from unit totals ``t``, and the fpc factor per group."""
     g = stage.group_of_unit
     nh = stage.sampsize
-    t = group_sum(stage.unit, x, stage.n_units)
     means = group_sum(g, t, stage.n_groups) / nh[:, None]
     dev = t - means[g]
     lonely = nh == 1
@@ -111,11 +202,7 @@ def _stage_variance(
     if active.any():
         if policy == "fail":
             h = int(np.flatnonzero(active)[0])
-            where = (
-                f"stratum {design.strata_labels[h]}"
-                if stage_index == 0
-                else f"unit {h} of stage {stage_index}"
-            )
+            where = f"stratum {design.strata_labels[h]}" if stage_index == 0 else f"unit {h} of stage {stage_index}"
             raise DesignError(
                 f"{where} has only one PSU at stage {stage_index + 1} "
                 f"({int(active.sum())} such); choose lonely_psu remove, certainty, adjust or average"
@@ -131,24 +218,27 @@ def _stage_variance(
     return ss * scale[:, None], fac
 
 
-def taylor_variance(design: Design, scores: FloatArray, *, project: bool = True) -> FloatArray:
-    """Design variance of the totals of ``scores`` (n or n × q); returns q variances.
+def included_stages(design: Design) -> int:
+    """Number of stages whose variance is computed: later stages only when the earlier stage has an fpc."""
+    count = 1
+    while count < len(design.stages) and design.stages[count - 1].popsize is not None:
+        count += 1
+    return count
 
-    Scores are projected on the design's weighting adjustments first (unless ``project`` is False).
-    """
-    one_d = scores.ndim == 1
-    x = project_scores(design, scores) if project else (scores[:, None] if one_d else scores)
-    q = x.shape[1]
+
+def variance_from_unit_totals(design: Design, totals: list[FloatArray]) -> FloatArray:
+    """Design variance from the score totals of every sampling unit, one array (units × q) per stage."""
+    q = totals[0].shape[1]
     total = np.zeros(q)
     multiplier = np.ones(design.stages[0].n_groups)
-    for s, stage in enumerate(design.stages):
+    for s, t in enumerate(totals):
+        stage = design.stages[s]
         if s > 0:
             prev = design.stages[s - 1]
             if prev.popsize is None:
-                break
-            frac = prev.sampsize / prev.popsize
-            multiplier = (multiplier * frac)[prev.group_of_unit]
-        per_group, _ = _stage_variance(design, s, stage, x)
+                raise DesignError(f"stage {s + 1} variance needs the fpc of stage {s}")
+            multiplier = (multiplier * prev.sampsize / prev.popsize)[prev.group_of_unit]
+        per_group, _ = _stage_variance(design, s, stage, t)
         if s == 0 and design.lonely_psu == "average":
             n_bad = int(((stage.sampsize == 1) & _not_certain(stage)).sum())
             n_ok = stage.n_groups - n_bad
@@ -157,6 +247,21 @@ def taylor_variance(design: Design, scores: FloatArray, *, project: bool = True)
             stage_total = (per_group * multiplier[:, None]).sum(axis=0)
         total += stage_total
     return total
+
+
+def taylor_variance(design: Design, scores: FloatArray, *, project: bool = True, overwrite: bool = False) -> FloatArray:
+    """Design variance of the totals of ``scores`` (n or n × q); returns q variances.
+
+    Scores are projected on the design's weighting adjustments first (unless ``project`` is False);
+    ``overwrite`` lets the projection reuse the caller's array.
+    """
+    one_d = scores.ndim == 1
+    if project and design.adjustments:
+        x = project_scores(design, scores, overwrite=overwrite)
+    else:
+        x = scores[:, None] if one_d else scores
+    totals = [group_sum(design.stages[s].unit, x, design.stages[s].n_units) for s in range(included_stages(design))]
+    return variance_from_unit_totals(design, totals)
 
 
 def _not_certain(stage: Stage) -> BoolArray:

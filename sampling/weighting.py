@@ -112,9 +112,7 @@ def nonresponse_adjust(
     resp_w = bincount(codes, weights=np.where(r, w, 0.0), minlength=k)
     empty = (resp_w == 0) & (all_w > 0)
     if empty.any():
-        raise WeightingError(
-            f"non-response cell {_cell_name(labels[int(np.flatnonzero(empty)[0])])} has no respondent"
-        )
+        raise WeightingError(f"non-response cell {_cell_name(labels[int(np.flatnonzero(empty)[0])])} has no respondent")
     factor = np.divide(all_w, resp_w, out=np.zeros(k), where=resp_w > 0)
     return np.where(r, w * factor[codes], 0.0)
 
@@ -142,9 +140,7 @@ def _population_vector(
     for i, lab in enumerate(labels):
         k = tuple(v for _, v in lab)
         if k not in pop:
-            raise WeightingError(
-                f"{what}: sample cell {_cell_name(lab)} is absent from the population totals"
-            )
+            raise WeightingError(f"{what}: sample cell {_cell_name(lab)} is absent from the population totals")
         out[i] = pop[k]
         if out[i] <= 0 and sample_totals[i] > 0:
             raise WeightingError(f"{what}: population total of cell {_cell_name(lab)} is {out[i]:g}")
@@ -152,8 +148,7 @@ def _population_vector(
     missing = [k for k, v in pop.items() if k not in sample_keys and v > 0]
     if missing and not partial:
         raise WeightingError(
-            f"{what}: population cell {'/'.join(missing[0])} (total {pop[missing[0]]:g}) "
-            "is empty in the sample"
+            f"{what}: population cell {'/'.join(missing[0])} (total {pop[missing[0]]:g}) is empty in the sample"
         )
     return out
 
@@ -221,16 +216,13 @@ def rake(
     for col, pop, name in zip(margins, population, names, strict=True):
         codes, labels = domain_codes([col], [name])
         if (codes < 0).any():
-            raise WeightingError(
-                f"raking margin {name}: missing value at row {int(np.flatnonzero(codes < 0)[0])}"
-            )
+            raise WeightingError(f"raking margin {name}: missing value at row {int(np.flatnonzero(codes < 0)[0])}")
         sample = bincount(codes, weights=w0, minlength=len(labels))
         target = _population_vector(labels, pop, f"raking margin {name}", sample, partial=False)
         empty = (sample <= 0) & (target > 0)
         if empty.any():
             raise WeightingError(
-                f"raking margin {name}: cell {_cell_name(labels[int(np.flatnonzero(empty)[0])])} "
-                "has zero sample weight"
+                f"raking margin {name}: cell {_cell_name(labels[int(np.flatnonzero(empty)[0])])} has zero sample weight"
             )
         m_codes.append(codes)
         m_pop.append(target)
@@ -238,9 +230,7 @@ def rake(
     totals = [float(sum(float(v) for v in p.values())) for p in population]
     if max(totals) - min(totals) > 1e-9 * max(abs(t) for t in totals):
         desc = ", ".join(f"{n} {t:g}" for n, t in zip(names, totals, strict=True))
-        raise WeightingError(
-            f"raking margins have different population totals ({desc}): raking cannot converge"
-        )
+        raise WeightingError(f"raking margins have different population totals ({desc}): raking cannot converge")
 
     joint = np.zeros(design.n, dtype=np.int64)
     for c, k in zip(m_codes, m_sizes, strict=True):
@@ -391,9 +381,7 @@ def calibrate(
             "the totals may be out of reach within the bounds"
         )
     new_w = w * g
-    return CalibrationResult(
-        design.with_weights(new_w, GregAdjustment(xm, w.copy(), g)), g, converged, it, err
-    )
+    return CalibrationResult(design.with_weights(new_w, GregAdjustment(xm, w.copy(), g)), g, converged, it, err)
 
 
 def trim_weights(
@@ -417,9 +405,7 @@ def trim_weights(
         if not outside.any():
             break
         if outside.all():
-            raise WeightingError(
-                f"every weight lies outside [{lower}, {upper}]: nothing to spread the trimmings on"
-            )
+            raise WeightingError(f"every weight lies outside [{lower}, {upper}]: nothing to spread the trimmings on")
         new = np.clip(pw, lower, upper)
         trimmed = float((pw - new).sum())
         new[~outside] += trimmed / int((~outside).sum())

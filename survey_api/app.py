@@ -16,8 +16,8 @@ from survey_api.db.engine import make_engine, make_sessionmaker
 from survey_api.db.models.instruments import PublishedVersionImmutable
 from survey_api.errors import DomainError, TooManyRequests
 from survey_api.estimates.router import router as estimates_router
-from survey_api.fieldwork.router import router as fieldwork_router
 from survey_api.feedback.router import router as feedback_router
+from survey_api.fieldwork.router import router as fieldwork_router
 from survey_api.instruments.loader import InstrumentFileError
 from survey_api.instruments.router import router as instruments_router
 from survey_api.qr.router import router as qr_router

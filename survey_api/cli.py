@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from survey_api import migrations
 from survey_api.db.engine import make_engine, make_sessionmaker, transaction
 from survey_api.db.models.users import ROLES
+from survey_api.estimate_cli import register as register_estimate
 from survey_api.settings import get_settings
 
 
@@ -66,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     chk = instruments.add_parser("check", help="validate instrument files without importing them")
     chk.add_argument("files", nargs="*", type=Path)
     chk.set_defaults(func=_instruments_check)
+
+    register_estimate(commands)
     return parser
 
 

@@ -13,9 +13,6 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
 
 from sampling import (
     Design,
@@ -99,9 +96,9 @@ def _column(data: dict[str, list[str]], name: str, what: str) -> list[str]:
     return data[name]
 
 
-def _numeric(data: dict[str, list[str]], name: str, what: str, *, allow_missing: bool = True) -> np.ndarray[Any, Any]:
+def _numeric(data: dict[str, list[str]], name: str, what: str, *, allow_missing: bool = True) -> list[float]:
     raw = _column(data, name, what)
-    out = np.empty(len(raw))
+    out = [0.0] * len(raw)
     for i, v in enumerate(raw):
         s = v.strip()
         if s in _MISSING:
@@ -116,13 +113,12 @@ def _numeric(data: dict[str, list[str]], name: str, what: str, *, allow_missing:
     return out
 
 
-def _labels(data: dict[str, list[str]], name: str, what: str) -> np.ndarray[Any, Any]:
-    raw = _column(data, name, what)
-    arr = np.array([v.strip() for v in raw], dtype=object)
-    for i, v in enumerate(arr):
+def _labels(data: dict[str, list[str]], name: str, what: str) -> list[str]:
+    out = [v.strip() for v in _column(data, name, what)]
+    for i, v in enumerate(out):
         if v in _MISSING:
             raise InputError(f"{what} column {name!r}: missing value on line {i + 2}")
-    return arr.astype(str)
+    return out
 
 
 def _split(spec: str | None) -> list[str]:
@@ -196,7 +192,7 @@ def _estimates(args: argparse.Namespace, data: dict[str, list[str]], design: Des
     if not 0 < args.level < 1:
         raise InputError(f"--level must lie between 0 and 1, got {args.level}")
     by_cols = _split(args.by)
-    by_values = [np.array([v.strip() for v in _column(data, c, "--by")], dtype=object) for c in by_cols]
+    by_values = [["" if v.strip() in _MISSING else v.strip() for v in _column(data, c, "--by")] for c in by_cols]
     out: list[Estimate] = []
     for var in args.var:
         y = _numeric(data, var, "--var")
@@ -205,7 +201,7 @@ def _estimates(args: argparse.Namespace, data: dict[str, list[str]], design: Des
                 by_domain(
                     design,
                     y,
-                    [np.where(np.isin(b, list(_MISSING)), "", b).astype(str) for b in by_values],
+                    by_values,
                     by_names=by_cols,
                     statistic="proportion" if satisfied is not None else "mean",
                     satisfied=satisfied,

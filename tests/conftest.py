@@ -25,9 +25,9 @@ POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 
 
 def _admin_engine(url: str) -> Engine:
-    return make_engine(
-        make_url(url).set(database="postgres").render_as_string(hide_password=False)
-    ).execution_options(isolation_level="AUTOCOMMIT")
+    return make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False)).execution_options(
+        isolation_level="AUTOCOMMIT"
+    )
 
 
 @pytest.fixture(scope="session")

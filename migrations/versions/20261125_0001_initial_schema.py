@@ -42,9 +42,7 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_to", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["org_units.id"], name=op.f("fk_org_units_parent_id_org_units")
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["org_units.id"], name=op.f("fk_org_units_parent_id_org_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_org_units")),
         sa.UniqueConstraint("code", name=op.f("uq_org_units_code")),
     )
@@ -83,9 +81,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("instrument_id", "version", name=op.f("uq_instrument_versions_instrument_id")),
     )
     with op.batch_alter_table("instrument_versions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_instrument_versions_instrument_id"), ["instrument_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_instrument_versions_instrument_id"), ["instrument_id"], unique=False)
 
     op.create_table(
         "service_points",
@@ -97,9 +93,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("requires_receipt", sa.Boolean(), nullable=False),
         sa.Column("created_at", survey_api.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["unit_id"], ["org_units.id"], name=op.f("fk_service_points_unit_id_org_units")
-        ),
+        sa.ForeignKeyConstraint(["unit_id"], ["org_units.id"], name=op.f("fk_service_points_unit_id_org_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_points")),
         sa.UniqueConstraint("code", name=op.f("uq_service_points_code")),
     )
@@ -185,12 +179,8 @@ def upgrade() -> None:
             ["instrument_versions.id"],
             name=op.f("fk_responses_instrument_version_id_instrument_versions"),
         ),
-        sa.ForeignKeyConstraint(
-            ["interviewer_id"], ["users.id"], name=op.f("fk_responses_interviewer_id_users")
-        ),
-        sa.ForeignKeyConstraint(
-            ["replaces_id"], ["responses.id"], name=op.f("fk_responses_replaces_id_responses")
-        ),
+        sa.ForeignKeyConstraint(["interviewer_id"], ["users.id"], name=op.f("fk_responses_interviewer_id_users")),
+        sa.ForeignKeyConstraint(["replaces_id"], ["responses.id"], name=op.f("fk_responses_replaces_id_responses")),
         sa.ForeignKeyConstraint(
             ["service_point_id"],
             ["service_points.id"],

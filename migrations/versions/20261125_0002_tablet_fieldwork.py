@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import survey_api.db.types  # noqa: F401  (custom column types)
 
@@ -31,11 +32,14 @@ def upgrade() -> None:
         sa.Column("starts_on", sa.Date(), nullable=True),
         sa.Column("ends_on", sa.Date(), nullable=True),
         sa.Column("note", sa.String(length=1000), nullable=True),
+        sa.Column(
+            "sample",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", survey_api.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_assignments_created_by_id_users")
-        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["users.id"], name=op.f("fk_assignments_created_by_id_users")),
         sa.ForeignKeyConstraint(
             ["instrument_version_id"],
             ["instrument_versions.id"],
@@ -47,9 +51,7 @@ def upgrade() -> None:
             name=op.f("fk_assignments_service_point_id_service_points"),
         ),
         sa.ForeignKeyConstraint(["unit_id"], ["org_units.id"], name=op.f("fk_assignments_unit_id_org_units")),
-        sa.ForeignKeyConstraint(
-            ["volunteer_id"], ["users.id"], name=op.f("fk_assignments_volunteer_id_users")
-        ),
+        sa.ForeignKeyConstraint(["volunteer_id"], ["users.id"], name=op.f("fk_assignments_volunteer_id_users")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assignments")),
     )
     with op.batch_alter_table("assignments", schema=None) as batch_op:
@@ -76,12 +78,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_attempts")),
     )
     with op.batch_alter_table("contact_attempts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_contact_attempts_assignment_id"), ["assignment_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_contact_attempts_interviewer_id"), ["interviewer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contact_attempts_assignment_id"), ["assignment_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contact_attempts_interviewer_id"), ["interviewer_id"], unique=False)
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("organisation", sa.String(length=255), nullable=True))

@@ -101,9 +101,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_receipt_claims")),
         sa.UniqueConstraint("response_id", name=op.f("uq_receipt_claims_response_id")),
-        sa.UniqueConstraint(
-            "service_point_id", "receipt_hash", name=op.f("uq_receipt_claims_service_point_id")
-        ),
+        sa.UniqueConstraint("service_point_id", "receipt_hash", name=op.f("uq_receipt_claims_service_point_id")),
     )
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("device_hash", sa.String(length=64), nullable=True))

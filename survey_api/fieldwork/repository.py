@@ -12,21 +12,13 @@ from sqlalchemy.orm import Session
 from survey_api.db.models import Assignment, ContactAttempt, OrgUnit, ServicePoint, User
 
 
-def units_within(session: Session, root_id: int) -> set[int]:
-    """The ids of a unit and of every unit below it."""
-    found = {root_id}
-    frontier = {root_id}
-    while frontier:
-        frontier = set(session.scalars(select(OrgUnit.id).where(OrgUnit.parent_id.in_(frontier)))) - found
-        found |= frontier
-    return found
-
-
-def volunteers(session: Session, unit_ids: Collection[int] | None) -> Sequence[User]:
-    """Volunteer accounts (only those in ``unit_ids`` when given), by username."""
-    query = select(User).where(User.role == "volunteer").order_by(User.username)
+def volunteers(session: Session, unit_ids: Collection[int] | None, organisation: str | None = None) -> Sequence[User]:
+    """Volunteer accounts (only those in ``unit_ids`` / of ``organisation`` when given), by username."""
+    query = select(User).where(User.role == "volunteer").order_by(User.organisation, User.username)
     if unit_ids is not None:
         query = query.where(User.unit_id.in_(unit_ids))
+    if organisation is not None:
+        query = query.where(User.organisation == organisation)
     return session.scalars(query).all()
 
 

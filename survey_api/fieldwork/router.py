@@ -51,9 +51,14 @@ def create_volunteer(payload: VolunteerIn, session: SessionDep, actor: Manager) 
 
 
 @router.get("/volunteers", response_model=list[VolunteerOut])
-def list_volunteers(session: SessionDep, actor: Manager) -> list[VolunteerOut]:
-    """The volunteers you manage."""
-    return service.list_volunteers(session, actor)
+def list_volunteers(
+    session: SessionDep,
+    actor: Manager,
+    unit: Annotated[str | None, Query(description="Only this area (org unit code) and below")] = None,
+    organisation: Annotated[str | None, Query(description="Only this organisation")] = None,
+) -> list[VolunteerOut]:
+    """The volunteers you manage, by organisation."""
+    return service.list_volunteers(session, actor, unit=unit, organisation=organisation)
 
 
 @router.post("/assignments", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED)

@@ -36,6 +36,15 @@ class VolunteerOut(BaseModel):
     active: bool
 
 
+class SampleEntry(BaseModel):
+    """One unit of an assignment's sample list (a household, a patient, a dossier)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ref: str = Field(min_length=1, max_length=100, description="Recorded as the contact attempts' case_ref")
+    label: str | None = Field(default=None, max_length=255, description="What the volunteer sees, e.g. an address")
+
+
 class AssignmentIn(BaseModel):
     """Who interviews with which instrument version where, up to how many, and when."""
 
@@ -51,11 +60,14 @@ class AssignmentIn(BaseModel):
     starts_on: date | None = None
     ends_on: date | None = None
     note: str | None = Field(default=None, max_length=1000)
+    sample: list[SampleEntry] | None = Field(default=None, max_length=5000)
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> AssignmentIn:
+    def _consistent(self) -> AssignmentIn:
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
+        if self.sample is not None and len({e.ref for e in self.sample}) != len(self.sample):
+            raise ValueError("sample refs must be unique")
         return self
 
 
@@ -65,6 +77,7 @@ class Progress(BaseModel):
     attempts: int
     cases: int
     completed: int
+    not_contacted: int = Field(description="Sample entries with no attempt yet (0 without a sample list)")
     outcomes: dict[str, int] = Field(description="Cases by their final outcome")
     response_rate: float | None = Field(description="Completed cases / eligible cases (None: no eligible case)")
 
@@ -83,6 +96,7 @@ class AssignmentOut(BaseModel):
     starts_on: date | None
     ends_on: date | None
     note: str | None
+    sample: list[SampleEntry] | None
     progress: Progress
 
 

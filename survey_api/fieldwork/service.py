@@ -35,6 +35,7 @@ from survey_api.fieldwork.schemas import (
     ItemResult,
     MyAssignments,
     Progress,
+    SampleEntry,
     VolunteerIn,
     VolunteerOut,
 )
@@ -43,6 +44,7 @@ from survey_api.instruments import repository as instruments
 from survey_api.instruments.schemas import version_out
 from survey_api.instruments.service import document_of
 from survey_api.units.repository import unit_by_code
+from survey_api.units.scope import subtree, visible_units
 
 VOLUNTEER = "volunteer"
 
@@ -58,11 +60,9 @@ class BatchTooLarge(DomainError):
 
 def managed_units(session: Session, actor: User) -> set[int] | None:
     """The units an actor manages: None for an admin (all), a unit manager's own unit and those below."""
-    if actor.role == "admin":
-        return None
-    if actor.role == "unit_manager" and actor.unit_id is not None:
-        return repository.units_within(session, actor.unit_id)
-    raise Forbidden(f"this needs the role admin or unit_manager (with a unit); your role is {actor.role}")
+    if actor.role not in ("admin", "unit_manager"):
+        raise Forbidden(f"this needs the role admin or unit_manager; your role is {actor.role}")
+    return visible_units(session, actor)
 
 
 def _require_within(scope: set[int] | None, unit_id: int | None, what: str) -> None:
@@ -96,10 +96,18 @@ def create_volunteer(session: Session, actor: User, payload: VolunteerIn) -> Use
     return user
 
 
-def list_volunteers(session: Session, actor: User) -> list[VolunteerOut]:
-    """The volunteers an actor manages."""
-    found = repository.volunteers(session, managed_units(session, actor))
-    return volunteers_out(session, found)
+def list_volunteers(
+    session: Session, actor: User, *, unit: str | None = None, organisation: str | None = None
+) -> list[VolunteerOut]:
+    """The volunteers an actor manages, optionally only those of one area (and below) or organisation."""
+    scope = managed_units(session, actor)
+    if unit is not None:
+        found_unit = unit_by_code(session, unit)
+        if found_unit is None:
+            raise NotFound(f"no org unit {unit!r}")
+        area = subtree(session, found_unit.id)
+        scope = area if scope is None else scope & area
+    return volunteers_out(session, repository.volunteers(session, scope, organisation))
 
 
 def volunteers_out(session: Session, found: Sequence[User]) -> list[VolunteerOut]:
@@ -156,6 +164,7 @@ def create_assignment(session: Session, actor: User, payload: AssignmentIn) -> A
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
         note=payload.note,
+        sample=[e.model_dump() for e in payload.sample] if payload.sample is not None else None,
         created_by_id=actor.id,
     )
     session.add(assignment)
@@ -225,17 +234,20 @@ def assignments_out(session: Session, found: Sequence[Assignment]) -> list[Assig
                 starts_on=a.starts_on,
                 ends_on=a.ends_on,
                 note=a.note,
-                progress=progress(attempts[a.id]),
+                sample=[SampleEntry.model_validate(e) for e in a.sample] if a.sample is not None else None,
+                progress=progress(attempts[a.id], sample=[e["ref"] for e in a.sample or []]),
             )
         )
     return result
 
 
-def progress(attempts: Iterable[ContactAttempt]) -> Progress:
+def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> Progress:
     """Count cases by final outcome: completed if any attempt completed, else the latest attempt's.
 
     Attempts sharing a ``case_ref`` are one case; an attempt without one is a case of its own. The
-    response rate is completed cases over eligible cases (all but ``not_eligible``).
+    response rate is completed cases over eligible cases (all but ``not_eligible``) plus the entries of
+    the ``sample`` list not yet contacted (their eligibility is unknown; counting them keeps the rate
+    from looking better than it is).
     """
     cases: dict[str, list[ContactAttempt]] = defaultdict(list)
     total = 0
@@ -248,11 +260,13 @@ def progress(attempts: Iterable[ContactAttempt]) -> Progress:
             finals["completed"] += 1
         else:
             finals[max(case, key=_attempt_time).outcome] += 1
-    eligible = len(cases) - finals["not_eligible"]
+    not_contacted = len(set(sample) - cases.keys())
+    eligible = len(cases) - finals["not_eligible"] + not_contacted
     return Progress(
         attempts=total,
         cases=len(cases),
         completed=finals["completed"],
+        not_contacted=not_contacted,
         outcomes=dict(finals),
         response_rate=round(finals["completed"] / eligible, 4) if eligible else None,
     )

@@ -23,21 +23,16 @@ def desks(db: Db) -> None:
         session.add(province)
         session.flush()
         for code in ("d1", "d2"):
-            unit = OrgUnit(
-                code=code, name=code, kind="district", parent_id=province.id, valid_from=date(2004, 1, 1)
-            )
+            unit = OrgUnit(code=code, name=code, kind="district", parent_id=province.id, valid_from=date(2004, 1, 1))
             session.add(unit)
             session.flush()
-            session.add(
-                ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter")
-            )
+            session.add(ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter"))
 
 
 def post(client: TestClient, inst: dict[str, Any], value: int, **fields: Any) -> None:
     body = submission(inst, **fields)
     body["answers"] = {
-        code: value if isinstance(v, int) and code in scale_codes(inst) else v
-        for code, v in body["answers"].items()
+        code: value if isinstance(v, int) and code in scale_codes(inst) else v for code, v in body["answers"].items()
     }
     assert client.post("/api/v1/responses", json=body).status_code == 201
 
@@ -100,9 +95,7 @@ def test_a_unit_manager_sees_only_their_own_units(
     assert other.status_code == 403
 
 
-def test_period_filters_use_the_completion_day(
-    client: TestClient, official: dict[str, int], token_for: Any
-) -> None:
+def test_period_filters_use_the_completion_day(client: TestClient, official: dict[str, int], token_for: Any) -> None:
     sipas = instrument(client, "sipas")
     post(client, sipas, 5, completed_at="2026-01-10T03:00:00+00:00")
     post(client, sipas, 1, completed_at="2026-03-10T03:00:00+00:00")
@@ -126,14 +119,10 @@ def test_health_indices_pool_answers(client: TestClient, official: dict[str, int
     inpatient = instrument(client, "health-inpatient")
     post(client, inpatient, 4)
     post(client, inpatient, 3)
-    body = client.get(
-        "/api/v1/indices", params={"instrument": "health-inpatient"}, headers=token_for("analyst")
-    ).json()
+    body = client.get("/api/v1/indices", params={"instrument": "health-inpatient"}, headers=token_for("analyst")).json()
     assert body["groups"] == []
     assert [e["code"] for e in body["elements"]] == ["A", "B", "C", "D", "E"]
-    assert body["overall"]["satisfied"] == pytest.approx(0.5) and body["overall"]["mean"] == pytest.approx(
-        3.5
-    )
+    assert body["overall"]["satisfied"] == pytest.approx(0.5) and body["overall"]["mean"] == pytest.approx(3.5)
 
 
 def test_indices_of_an_empty_selection_are_null_not_errors(
@@ -150,13 +139,9 @@ def test_indices_of_an_empty_selection_are_null_not_errors(
     }
 
 
-def test_indices_need_a_token_and_a_reading_role(
-    client: TestClient, official: dict[str, int], token_for: Any
-) -> None:
+def test_indices_need_a_token_and_a_reading_role(client: TestClient, official: dict[str, int], token_for: Any) -> None:
     assert client.get("/api/v1/indices", params={"instrument": "sipas"}).status_code == 401
-    wrong = client.get(
-        "/api/v1/indices", params={"instrument": "sipas"}, headers={"Authorization": "Bearer nope"}
-    )
+    wrong = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     volunteer = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=token_for("volunteer"))
     assert volunteer.status_code == 403 and "volunteer" in volunteer.json()["detail"]
@@ -186,9 +171,7 @@ def test_item_mean_aggregation_reproduces_the_published_2024_sipas_figure() -> N
     matrix = np.full((rows, 39), 2, dtype=np.uint8)
     matrix[:8384, :23] = 4  # 83.84% satisfied on every policy item
     matrix[:8409, 23:] = 5  # 84.09% satisfied on every service item
-    result = compute_levels(
-        matrix, {c: i for i, c in enumerate(codes)}, definition, {c: Text(vi=c) for c in codes}
-    )
+    result = compute_levels(matrix, {c: i for i, c in enumerate(codes)}, definition, {c: Text(vi=c) for c in codes})
     assert [round(g.satisfied * 100, 2) for g in result.groups if g.satisfied is not None] == [83.84, 84.09]
     assert result.overall.satisfied is not None
     assert round(result.overall.satisfied * 100, 2) == 83.94

@@ -25,9 +25,7 @@ def official_document(code: str) -> dict[str, Any]:
 
 
 def test_every_official_instrument_ships_and_validates() -> None:
-    documents = {
-        load_instrument_file(path).code: load_instrument_file(path) for path in official_instrument_files()
-    }
+    documents = {load_instrument_file(path).code: load_instrument_file(path) for path in official_instrument_files()}
     assert set(documents) == OFFICIAL
     for document in documents.values():
         assert document.source and document.confidence in {"verified", "secondary", "unverified", "draft"}
@@ -89,9 +87,7 @@ def test_unreadable_yaml_is_reported(tmp_path: Path) -> None:
         load_instrument_file(path)
 
 
-def test_published_instruments_are_listed_with_their_items(
-    client: TestClient, official: dict[str, int]
-) -> None:
+def test_published_instruments_are_listed_with_their_items(client: TestClient, official: dict[str, int]) -> None:
     listed = client.get("/api/v1/instruments")
     assert listed.status_code == 200
     by_code = {i["code"]: i for i in listed.json()}
@@ -152,12 +148,7 @@ def test_publish_and_retire(client: TestClient, official: dict[str, int], token_
     body = official_document("education-parents") | {"version": 2}
     draft = client.post("/api/v1/instruments", json=body, headers=admin).json()
     assert client.get(f"/api/v1/instruments/{draft['id']}").status_code == 404
-    assert (
-        client.post(f"/api/v1/instruments/{draft['id']}/publish", headers=admin).json()["status"]
-        == "published"
-    )
+    assert client.post(f"/api/v1/instruments/{draft['id']}/publish", headers=admin).json()["status"] == "published"
     assert client.post(f"/api/v1/instruments/{draft['id']}/publish", headers=admin).status_code == 409
-    assert (
-        client.post(f"/api/v1/instruments/{draft['id']}/retire", headers=admin).json()["status"] == "retired"
-    )
+    assert client.post(f"/api/v1/instruments/{draft['id']}/retire", headers=admin).json()["status"] == "retired"
     assert client.get(f"/api/v1/instruments/{draft['id']}").status_code == 404

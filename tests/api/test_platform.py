@@ -33,9 +33,7 @@ def test_migrations_go_down_to_nothing_and_up_again(database_url: str) -> None:
     migrations.downgrade(database_url, "base")
     assert table_names(database_url) <= {"alembic_version"}
     migrations.upgrade(database_url)
-    assert {"responses", "instrument_versions", "org_units", "users", "api_tokens"} <= table_names(
-        database_url
-    )
+    assert {"responses", "instrument_versions", "org_units", "users", "api_tokens"} <= table_names(database_url)
     migrations.check(database_url)
 
 
@@ -99,13 +97,8 @@ def test_sign_in_with_a_password_gives_a_token(client: TestClient, db: Db) -> No
         create_user(session, username="vol", role="volunteer", password="correct horse")
     wrong = client.post("/api/v1/auth/token", json={"username": "vol", "password": "nope"})
     assert wrong.status_code == 401
-    token = client.post("/api/v1/auth/token", json={"username": "vol", "password": "correct horse"}).json()[
-        "token"
-    ]
-    assert (
-        client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()["role"]
-        == "volunteer"
-    )
+    token = client.post("/api/v1/auth/token", json={"username": "vol", "password": "correct horse"}).json()["token"]
+    assert client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).json()["role"] == "volunteer"
 
 
 def test_admin_endpoints_answer_401_then_403(client: TestClient, token_for: Any) -> None:

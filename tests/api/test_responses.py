@@ -106,9 +106,7 @@ def test_unknown_item_is_422_naming_it(client: TestClient, sipas: dict[str, Any]
 
 
 @pytest.mark.parametrize("value", [0, 6, 4.5, "4", True])
-def test_value_off_the_scale_is_422_naming_the_item(
-    client: TestClient, sipas: dict[str, Any], value: Any
-) -> None:
+def test_value_off_the_scale_is_422_naming_the_item(client: TestClient, sipas: dict[str, Any], value: Any) -> None:
     body = submission(sipas)
     item = first_scale_item(sipas)
     body["answers"][item] = value
@@ -133,9 +131,7 @@ def test_choice_outside_the_options_is_422(client: TestClient, sipas: dict[str, 
 
 
 def test_unknown_service_point_is_422(client: TestClient, sipas: dict[str, Any]) -> None:
-    assert "nowhere" in _problem(
-        client.post("/api/v1/responses", json=submission(sipas, service_point="nowhere"))
-    )
+    assert "nowhere" in _problem(client.post("/api/v1/responses", json=submission(sipas, service_point="nowhere")))
 
 
 def test_malformed_json_is_422(client: TestClient, sipas: dict[str, Any]) -> None:
@@ -163,14 +159,10 @@ def test_a_draft_instrument_cannot_be_answered(
     created = client.post("/api/v1/instruments", json=body, headers=token_for("admin"))
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "draft"
-    _problem(
-        client.post("/api/v1/responses", json=submission(sipas, instrument_version=created.json()["id"]))
-    )
+    _problem(client.post("/api/v1/responses", json=submission(sipas, instrument_version=created.json()["id"])))
 
 
-def test_stored_responses_cannot_be_changed_or_deleted(
-    client: TestClient, sipas: dict[str, Any], db: Db
-) -> None:
+def test_stored_responses_cannot_be_changed_or_deleted(client: TestClient, sipas: dict[str, Any], db: Db) -> None:
     from survey_api.db.models.responses import ResponsesAreAppendOnly
 
     body = submission(sipas)

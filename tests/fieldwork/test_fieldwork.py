@@ -49,6 +49,14 @@ def test_a_unit_manager_creates_volunteers_only_within_their_unit(client: TestCl
     assert new_volunteer(client, provincial, unit="d2").status_code == 201
     listed = client.get("/api/v1/volunteers", headers=manager.headers).json()
     assert {v["unit"] for v in listed} == {"d1"}
+    assert new_volunteer(client, provincial, unit="d2", organisation="Hội Phụ nữ").status_code == 201
+    by_area = client.get("/api/v1/volunteers", params={"unit": "d2"}, headers=provincial.headers).json()
+    assert {v["unit"] for v in by_area} == {"d2"} and len(by_area) == 2
+    by_organisation = client.get(
+        "/api/v1/volunteers", params={"organisation": "Hội Phụ nữ"}, headers=provincial.headers
+    )
+    assert [v["organisation"] for v in by_organisation.json()] == ["Hội Phụ nữ"]
+    assert client.get("/api/v1/volunteers", params={"unit": "d2"}, headers=manager.headers).json() == []
 
 
 @pytest.mark.parametrize("role", ["volunteer", "analyst"])
@@ -176,3 +184,28 @@ def test_outcomes_match_the_model() -> None:
     from survey_api.fieldwork.schemas import Outcome
 
     assert get_args(Outcome) == OUTCOMES
+
+
+def test_a_sample_list_reaches_the_tablet_and_counts_in_the_response_rate(
+    client: TestClient, person: MakePerson, volunteer: Person, official: dict[str, int]
+) -> None:
+    admin = person("admin", unit=None)
+    sample = [{"ref": f"H{n}", "label": f"Nhà số {n}, thôn 3"} for n in range(1, 5)]
+    reply = assign(client, admin, volunteer, official["sipas"], sample=sample)
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["sample"] == sample
+    assert reply.json()["progress"]["not_contacted"] == 4
+    twice = assign(client, admin, volunteer, official["sipas"], sample=[sample[0], sample[0]])
+    assert twice.status_code == 422 and "unique" in twice.text
+
+    a = reply.json()["id"]
+    items = [
+        attempt(assignment=a, case_ref="H1", outcome="completed", response_id=str(uuid.uuid4())),
+        attempt(assignment=a, case_ref="H2", outcome="refused"),
+    ]
+    url = "/api/v1/contact-attempts/batch"
+    assert client.post(url, json={"attempts": items}, headers=volunteer.headers).status_code == 200
+    mine = client.get("/api/v1/me/assignments", headers=volunteer.headers).json()["assignments"][0]
+    assert mine["sample"] == sample
+    assert mine["progress"]["not_contacted"] == 2
+    assert mine["progress"]["response_rate"] == pytest.approx(1 / 4)

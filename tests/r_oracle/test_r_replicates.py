@@ -33,6 +33,12 @@ est_se("brr_total_x", svytotal(~x, as.svrepdesign(B, type="BRR")))
 est_se("fay_total_x", svytotal(~x, as.svrepdesign(B, type="Fay", fay.rho=0.3)))
 C <- svydesign(id=~psu, weights=~w, data=df)
 est_se("jk1_x", svymean(~x, as.svrepdesign(C, type="JK1")))
+data(api)
+J1 <- as.svrepdesign(svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=apiclus1), type="JK1")
+est_se("api_jk1", svymean(~api00, J1))
+est_se("api_jk1_cal", svymean(~api00, calibrate(J1, ~stype+api99, c(6194, 755, 1018, 3914069))))
+est_se("api_jk1_cal_rak", svymean(~api00, calibrate(J1, ~stype+api99, c(6194, 755, 1018, 3914069),
+  calfun="raking")))
 """
 
 
@@ -89,3 +95,19 @@ def test_brr_fay_and_jk1(oracle):
     c = make_design(weights=d["w"], clusters=d["psu"])
     e = replicate_estimate(make_replicates(c, "JK1"), d["x"])[0]
     close([e.estimate, e.se], r["jk1_x"])
+
+
+def test_api_jk1_with_calibration_redone(oracle):
+    from tests.sampling.apidata import col, num
+
+    _, r = oracle
+    d = make_design(weights=num("apiclus1", "pw"), clusters=col("apiclus1", "dnum"), fpc=num("apiclus1", "fpc"))
+    rep = make_replicates(d, "JK1")
+    y = num("apiclus1", "api00")
+    e = replicate_estimate(rep, y)[0]
+    close([e.estimate, e.se], r["api_jk1"])
+    stype = col("apiclus1", "stype")
+    x = np.column_stack([np.ones(stype.size), stype == "H", stype == "M", num("apiclus1", "api99")])
+    for calfun, key in [("linear", "api_jk1_cal"), ("raking", "api_jk1_cal_rak")]:
+        e = replicate_estimate(rep.calibrate(x, [6194, 755, 1018, 3914069], calfun=calfun), y)[0]
+        close([e.estimate, e.se], r[key], 2e-5)

@@ -84,6 +84,8 @@ A0 <- svydesign(id=~psu, strata=~stratum, weights=~w, data=df)
 est_se("mean_y1", svymean(~y1, A, na.rm=TRUE))
 est_se("mean_y1_nofpc", svymean(~y1, A0, na.rm=TRUE))
 est_se("total_x", svytotal(~x, A))
+out("deff_x", deff(svymean(~x, A, deff=TRUE)), deff(svytotal(~x, A, deff=TRUE)))
+out("deff_by_x", deff(svyby(~x, ~region, A, svymean, deff=TRUE)))
 r <- svyratio(~x, ~z, A); out("ratio_xz", coef(r), SE(r))
 for (m in c("logit", "beta", "mean")) {
   p <- svyciprop(~I(y1 >= 4), subset(A, !is.na(y1)), method=m)
@@ -168,9 +170,7 @@ def cal_totals(d: dict[str, np.ndarray]) -> np.ndarray:
     """Calibration totals near the sample's (intercept, highland, north, south, x)."""
     w = d["w"]
     reg = d["region"]
-    est = np.array(
-        [w.sum(), w[reg == "highland"].sum(), w[reg == "north"].sum(), w[reg == "south"].sum(), w @ d["x"]]
-    )
+    est = np.array([w.sum(), w[reg == "highland"].sum(), w[reg == "north"].sum(), w[reg == "south"].sum(), w @ d["x"]])
     return np.round(est * np.array([1.08, 0.95, 1.1, 1.12, 1.1]), 1)
 
 
@@ -195,9 +195,7 @@ def test_means_totals_ratios(oracle):
     close([e.estimate, e.se], r["ratio_xz"])
 
 
-@pytest.mark.parametrize(
-    ("method", "key"), [("logit", "prop_logit"), ("beta", "prop_beta"), ("wald", "prop_mean")]
-)
+@pytest.mark.parametrize(("method", "key"), [("logit", "prop_logit"), ("beta", "prop_beta"), ("wald", "prop_mean")])
 def test_proportion_cis(oracle, method, key):
     d, r = oracle
     p = proportion(design_a(d), d["y1"], satisfied=[4, 5], method=method)
@@ -339,9 +337,7 @@ def test_api_two_way_domains_and_raked_total(oracle):
     from tests.sampling.apidata import col, num
 
     _, r = oracle
-    d1 = make_design(
-        weights=num("apiclus1", "pw"), clusters=col("apiclus1", "dnum"), fpc=num("apiclus1", "fpc")
-    )
+    d1 = make_design(weights=num("apiclus1", "pw"), clusters=col("apiclus1", "dnum"), fpc=num("apiclus1", "fpc"))
     ests = by_domain(d1, num("apiclus1", "api00"), [col("apiclus1", "stype"), col("apiclus1", "sch.wide")])
     order = sorted(range(len(ests)), key=lambda i: (ests[i].group[1][1], ests[i].group[0][1]))  # type: ignore[index]
     close([ests[i].estimate for i in order], r["api_by_est"])
@@ -359,3 +355,49 @@ def test_generated_data_is_written(tmp_path: Path):
     d = generate()
     write_csv(tmp_path / "g.csv", d)
     assert (tmp_path / "g.csv").read_text().count("\n") == d["w"].size + 1
+
+
+def test_cli_rake_matches_r(oracle, tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    import argparse
+    import json
+
+    from survey_api.estimate_cli import register
+
+    d, r = oracle
+    write_csv(tmp_path / "gen.csv", d)
+    (tmp_path / "m.json").write_text(json.dumps({"region": REGION_POP, "sex": SEX_POP}))
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    common = [
+        str(tmp_path / "gen.csv"),
+        "--strata",
+        "stratum",
+        "--cluster",
+        "psu",
+        "--weight",
+        "w",
+        "--fpc",
+        "N1",
+        "--rake",
+        str(tmp_path / "m.json"),
+        "--format",
+        "json",
+    ]
+    args = parser.parse_args(["estimate", *common, "--var", "y1", "--satisfied", "4,5"])
+    assert args.func(args) == 0
+    e = json.loads(capsys.readouterr().out)["estimates"][0]
+    close([e["estimate"], e["ci_low"], e["ci_high"]], r["rake_prop"][[0, 2, 3]], REL_RAKE)
+    args = parser.parse_args(["estimate", *common, "--var", "x", "--by", "region"])
+    assert args.func(args) == 0
+    rows = sorted(json.loads(capsys.readouterr().out)["estimates"], key=lambda row: row["group"]["region"])
+    close([row["estimate"] for row in rows], r["rake_by_est"], REL_RAKE)
+    close([row["se"] for row in rows], r["rake_by_se"], REL_RAKE)
+
+
+def test_design_effects(oracle):
+    d, r = oracle
+    a = design_a(d)
+    close([mean(a, d["x"]).deff, total(a, d["x"]).deff], r["deff_x"])  # type: ignore[list-item]
+    ests = by_domain(a, d["x"], [d["region"]])
+    order = sorted(range(4), key=lambda i: ests[i].group[0][1])  # type: ignore[index]
+    close([ests[i].deff for i in order], r["deff_by_x"])  # type: ignore[misc]

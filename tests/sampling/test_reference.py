@@ -24,9 +24,7 @@ REL = 1e-6
 
 
 def dstrat():
-    return make_design(
-        weights=num("apistrat", "pw"), strata=col("apistrat", "stype"), fpc=num("apistrat", "fpc")
-    )
+    return make_design(weights=num("apistrat", "pw"), strata=col("apistrat", "stype"), fpc=num("apistrat", "fpc"))
 
 
 def dclus1(**kw):
@@ -63,9 +61,7 @@ def test_two_stage_with_and_without_fpc():
     e = mean(d, num("apiclus2", "api00"))
     assert e.estimate == pytest.approx(670.81181, rel=REL)
     assert e.se == pytest.approx(30.09903, rel=1e-6)
-    d_wr = make_design(
-        weights=num("apiclus2", "pw"), clusters=[col("apiclus2", "dnum"), col("apiclus2", "snum")]
-    )
+    d_wr = make_design(weights=num("apiclus2", "pw"), clusters=[col("apiclus2", "dnum"), col("apiclus2", "snum")])
     assert mean(d_wr, num("apiclus2", "api00")).se == pytest.approx(30.71158, rel=1e-6)
 
 

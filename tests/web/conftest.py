@@ -38,9 +38,7 @@ def _free_port() -> int:
 def live_server(settings: Settings) -> Iterator[str]:
     """The whole application (API and pages) over real HTTP, on the test's database."""
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

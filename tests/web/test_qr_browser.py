@@ -34,6 +34,7 @@ def open_page(chromium: Any, url: str, javascript: bool) -> Any:
     browser = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 844})
     page = context.new_page()
+    page.set_default_timeout(15_000)
     page.goto(url)
     return browser, page
 
@@ -117,5 +118,35 @@ def test_a_tampered_link_shows_a_friendly_page_in_the_browser(chromium: Any, sca
     try:
         assert "Không mở được phiếu khảo sát" in page.locator("h1").inner_text()
         assert "quét lại mã QR" in page.locator("[role=alert]").inner_text()
+    finally:
+        browser.close()
+
+
+def wcag_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    results = Axe().run(page, options=options)
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]]
+
+
+def test_the_questionnaire_meets_wcag_21_aa_also_when_showing_errors(chromium: Any, scanned_link: str) -> None:
+    """axe-core runs in the page, so the page keeps JavaScript; the server's own error page (what a browser
+    without JavaScript gets) is reached by submitting the form past the script's checks."""
+    browser, page = open_page(chromium, scanned_link, javascript=True)
+    try:
+        assert wcag_violations(page) == []
+        while not page.locator(".q[data-required]:visible").count():
+            page.get_by_role("button", name="Tiếp theo").click()
+        page.get_by_role("button", name="Tiếp theo").click()
+        assert page.locator(".q.invalid").count() > 0
+        assert wcag_violations(page) == []
+        page.evaluate("document.getElementById('survey').submit()")
+        page.wait_for_selector("#error-summary")
+        assert wcag_violations(page) == []
+        page.locator("a.lang").click()
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert wcag_violations(page) == []
     finally:
         browser.close()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from survey_api.auth.service import create_user
 from survey_api.db.models import ContactAttempt, OrgUnit, Response
-from tests.api.helpers import instrument
+from tests.api.helpers import instrument, submission
 from tests.conftest import Db
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -34,9 +34,7 @@ def volunteer(client: TestClient, db: Db, official: dict[str, int], token_for: C
         unit = OrgUnit(code="d1", name="Huyện Một", kind="district", valid_from=date(2004, 1, 1))
         session.add(unit)
         session.flush()
-        session.add(
-            ServicePoint(code="d1-desk", name="Bộ phận một cửa", unit_id=unit.id, kind="one_stop_counter")
-        )
+        session.add(ServicePoint(code="d1-desk", name="Bộ phận một cửa", unit_id=unit.id, kind="one_stop_counter"))
         username = f"tnv-{uuid.uuid4().hex[:6]}"
         create_user(session, username=username, role="volunteer", password=PASSWORD, unit_id=unit.id)
     reply = client.post(
@@ -175,3 +173,84 @@ def test_three_interviews_offline_survive_reload_and_restart_and_sync_exactly_on
         attempts = session.scalars(select(ContactAttempt)).all()
         assert sorted(a.outcome for a in attempts) == ["completed"] * 3 + ["not_at_home"]
         assert {a.response_id for a in attempts if a.outcome == "completed"} == {r.id for r in rows}
+
+
+def test_conflicts_and_invalid_answers_stay_visible_with_the_servers_reason(
+    chromium: Any, live_server: str, client: TestClient, volunteer: str, db: Db, tmp_path: Path
+) -> None:
+    sipas = instrument(client, "sipas")
+    token = client.post("/api/v1/auth/token", json={"username": volunteer, "password": PASSWORD}).json()["token"]
+    stored = submission(sipas, channel="tablet")
+    reply = client.post(
+        "/api/v1/responses/batch", json={"responses": [stored]}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert reply.json()["results"][0]["status"] == "created"
+
+    context = launch(chromium, tmp_path / "profile")
+    context.set_default_timeout(TIMEOUT)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(f"{live_server}/tablet/")
+    page.fill("#username", volunteer)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("article.card")
+    other_content = dict(stored, answers=dict(stored["answers"], **{"Q99.9": 4}))
+    unknown_item = submission(sipas, channel="tablet", answers={"Q99.9": 4})
+    page.evaluate(
+        """async ([owner, items]) => {
+            const store = await import("/tablet/static/store.js");
+            for (const body of items) await store.enqueue("response", owner, body, "test");
+        }""",
+        [volunteer, [other_content, unknown_item]],
+    )
+    page.click("#sync-now")
+    expect_text(page, "problems", "2")
+    assert page.inner_text("#queued-responses") == "0" and page.inner_text("#sent-responses") == "0"
+    conflict = page.inner_text(f'tr[data-id="{stored["id"]}"]')
+    assert "Trùng mã" in conflict and stored["id"] in conflict, "the server's reason is shown"
+    assert "Q99.9" in page.inner_text(f'tr[data-id="{unknown_item["id"]}"]')
+    context.close()
+    assert count(db, Response) == 1
+
+
+def test_an_interview_left_half_way_survives_a_reload_and_is_sent_whole(
+    chromium: Any, live_server: str, client: TestClient, volunteer: str, db: Db, tmp_path: Path
+) -> None:
+    sipas = instrument(client, "sipas")
+    first_scale = next(i["code"] for i in sipas["items"] if i["type"] == "scale_1_5")
+    context = launch(chromium, tmp_path / "profile")
+    context.set_default_timeout(TIMEOUT)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(f"{live_server}/tablet/")
+    page.fill("#username", volunteer)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("article.card")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+    context.set_offline(True)
+    page.click("button.start-contact")
+    page.click("#outcome-completed")
+    page.locator(f'fieldset[data-item="{first_scale}"] label.choice').nth(1).click()  # 2 on the 1–5 scale
+    page.wait_for_function(
+        """async (key) => {
+            const store = await import("/tablet/static/store.js");
+            const draft = await store.get(key);
+            return Boolean(draft && Object.keys(draft.answers).length === 1);
+        }""",
+        arg=f"draft:{volunteer}",
+    )
+    page.reload()
+    page.click("#resume-draft")
+    checked = page.locator(f'fieldset[data-item="{first_scale}"] input:checked')
+    assert checked.get_attribute("value") == "2"
+    fill_interview(page, {**sipas, "items": [i for i in sipas["items"] if i["code"] != first_scale]}, 4)
+    page.click("#finish")
+    page.wait_for_selector("text=Đã lưu phiếu trên máy")
+    assert page.locator("#resume-draft").count() == 0
+    context.set_offline(False)
+    expect_counts(page, queued=0, sent=1)
+    context.close()
+    with db() as session:
+        rows = session.scalars(select(Response)).all()
+        assert len(rows) == 1 and rows[0].answers[first_scale] == 2

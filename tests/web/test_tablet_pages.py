@@ -11,11 +11,7 @@ def test_the_shell_service_worker_and_manifest_are_served(client: TestClient) ->
     redirect = client.get("/tablet", follow_redirects=False)
     assert redirect.status_code == 308 and redirect.headers["location"] == "/tablet/"
     shell = client.get("/tablet/")
-    assert (
-        shell.status_code == 200
-        and 'lang="vi"' in shell.text
-        and "/tablet/manifest.webmanifest" in shell.text
-    )
+    assert shell.status_code == 200 and 'lang="vi"' in shell.text and "/tablet/manifest.webmanifest" in shell.text
     worker = client.get("/tablet/sw.js")
     assert worker.status_code == 200
     assert worker.headers["content-type"].startswith("text/javascript")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_api.db.base import Base, utcnow
-from survey_api.db.types import UTCDateTime
+from survey_api.db.types import JSONDocument, UTCDateTime
 
 # What happened when a volunteer tried to interview someone; response rates are computed from these.
 OUTCOMES = ("completed", "refused", "not_at_home", "not_eligible", "language_barrier", "other")
@@ -29,6 +30,9 @@ class Assignment(Base):
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(1000))
+    # The sample list to contact, when a fieldwork plan drew one: [{"ref": …, "label": …}, …]; the tablet
+    # offers these refs as contact attempts' case_ref.
+    sample: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
