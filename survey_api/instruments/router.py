@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Response, status
 
@@ -45,29 +45,13 @@ def import_instrument(
     )
 
 
-@router.post("/{version_id}/publish", response_model=ImportResult)
-def publish_instrument(version_id: int, session: SessionDep, user: AdminUser) -> ImportResult:
-    """Publish a draft version; it becomes immutable."""
+@router.post("/{version_id}/{action}", response_model=ImportResult)
+def change_status(
+    version_id: int, action: Literal["publish", "retire"], session: SessionDep, user: AdminUser
+) -> ImportResult:
+    """Publish a draft version (it becomes immutable) or retire a published one."""
     version = service.get_version(session, version_id)
-    service.publish_version(session, version, user=user)
+    (service.publish_version if action == "publish" else service.retire_version)(session, version, user=user)
     return ImportResult(
-        id=version.id,
-        code=version.instrument.code,
-        version=version.version,
-        status=version.status,
-        changed=True,
-    )
-
-
-@router.post("/{version_id}/retire", response_model=ImportResult)
-def retire_instrument(version_id: int, session: SessionDep, user: AdminUser) -> ImportResult:
-    """Retire a published version."""
-    version = service.get_version(session, version_id)
-    service.retire_version(session, version, user=user)
-    return ImportResult(
-        id=version.id,
-        code=version.instrument.code,
-        version=version.version,
-        status=version.status,
-        changed=True,
+        id=version.id, code=version.instrument.code, version=version.version, status=version.status, changed=True
     )

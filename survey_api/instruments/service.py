@@ -70,22 +70,23 @@ def _next_version(instrument: Instrument) -> int:
 
 def publish_version(session: Session, version: InstrumentVersion, *, user: User | None) -> None:
     """Make a draft version answerable; from now on it is immutable."""
-    if version.status != DRAFT:
-        raise Conflict(f"version {version.id} is {version.status}; only a draft can be published")
-    version.status = PUBLISHED
+    _move(session, version, DRAFT, PUBLISHED, user=user)
     version.published_at = utcnow()
-    session.flush()
-    audit.record(session, user, "instrument.publish", f"{version.instrument.code} v{version.version}")
 
 
 def retire_version(session: Session, version: InstrumentVersion, *, user: User | None) -> None:
     """Stop offering a published version; its responses stay."""
-    if version.status != PUBLISHED:
-        raise Conflict(f"version {version.id} is {version.status}; only a published version can be retired")
-    version.status = RETIRED
+    _move(session, version, PUBLISHED, RETIRED, user=user)
     version.retired_at = utcnow()
+
+
+def _move(session: Session, version: InstrumentVersion, before: str, after: str, *, user: User | None) -> None:
+    if version.status != before:
+        raise Conflict(f"version {version.id} is {version.status}; only a {before} version can become {after}")
+    version.status = after
     session.flush()
-    audit.record(session, user, "instrument.retire", f"{version.instrument.code} v{version.version}")
+    action = {PUBLISHED: "publish", RETIRED: "retire"}[after]
+    audit.record(session, user, f"instrument.{action}", f"{version.instrument.code} v{version.version}")
 
 
 def get_version(session: Session, version_id: int, *, published_only: bool = False) -> InstrumentVersion:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response, status
 
 from survey_api.deps import AdminUser, AnalystUser, SessionDep, SettingsDep
@@ -37,21 +39,18 @@ def add_link(
     return points.listing(session, settings, str(request.base_url), user, only=code)
 
 
-@router.post("/{code}/links/{instrument}/rotate", response_model=list[ServicePointLinkOut])
-def rotate_link(
-    code: str, instrument: str, request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
+@router.post("/{code}/links/{instrument}/{action}", response_model=list[ServicePointLinkOut])
+def change_link(
+    code: str,
+    instrument: str,
+    action: Literal["rotate", "revoke"],
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminUser,
 ) -> list[ServicePointLinkOut]:
-    """Replace the link: codes printed before stop working."""
-    points.rotate_link(session, code, instrument, user=user)
-    return points.listing(session, settings, str(request.base_url), user, only=code)
-
-
-@router.post("/{code}/links/{instrument}/revoke", response_model=list[ServicePointLinkOut])
-def revoke_link(
-    code: str, instrument: str, request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
-) -> list[ServicePointLinkOut]:
-    """Switch the link off (rotate to issue a new one)."""
-    points.revoke_link(session, code, instrument, user=user)
+    """``rotate`` issues a new link (codes printed before stop working); ``revoke`` switches it off."""
+    (points.rotate_link if action == "rotate" else points.revoke_link)(session, code, instrument, user=user)
     return points.listing(session, settings, str(request.base_url), user, only=code)
 
 
