@@ -44,16 +44,20 @@ def score_matrix(
         conditions.append(Response.observed_on <= date_to)
 
     if session.get_bind().dialect.name == "postgresql":
-        packed = session.scalar(select(func.string_agg(Response.scores, literal(b"", LargeBinary))).where(*conditions))
+        query = select(func.string_agg(Response.scores, literal(b"", LargeBinary))).where(*conditions)
+        # Binary transfer: the text protocol would send the bytes hex-encoded, twice the size to parse.
+        packed = _raw_cursor(session, query, binary=True).fetchone()[0]
         blob = bytes(packed) if packed is not None else b""
     else:
-        blob = _joined_sqlite(session, select(Response.scores).where(*conditions))
+        blob = b"".join(row[0] for row in _raw_cursor(session, select(Response.scores).where(*conditions)))
     return np.frombuffer(blob, dtype=np.uint8).reshape(-1, width)
 
 
-def _joined_sqlite(session: Session, query: Any) -> bytes:
+def _raw_cursor(session: Session, query: Any, **options: Any) -> Any:
+    """Run ``query`` on the driver's own cursor, without SQLAlchemy's per-row result objects."""
     connection = session.connection()
     # Every bound value here is an int, a date or a bool, so rendering them inline is safe.
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
-    return b"".join(row[0] for row in cursor)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql, **options)
+    return cursor
