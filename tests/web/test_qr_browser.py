@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Db
+from tests.web.a11y import wcag_violations
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.qr_helpers import decode_qr, make_point
 
@@ -120,15 +121,6 @@ def test_a_tampered_link_shows_a_friendly_page_in_the_browser(chromium: Any, sca
         assert "quét lại mã QR" in page.locator("[role=alert]").inner_text()
     finally:
         browser.close()
-
-
-def wcag_violations(page: Any) -> list[str]:
-    """axe-core's WCAG 2.1 A/AA violations on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    results = Axe().run(page, options=options)
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in results.response["violations"]]
 
 
 def test_the_questionnaire_meets_wcag_21_aa_also_when_showing_errors(chromium: Any, scanned_link: str) -> None:

@@ -2,7 +2,7 @@
 // interview, queue everything in IndexedDB, and sync when the network allows.
 import * as store from "./store.js";
 import * as sync from "./sync.js";
-import { h, readForm, renderForm } from "./form.js";
+import { fillForm, h, readForm, renderForm } from "./form.js";
 
 const OUTCOMES = [
   ["refused", "Từ chối trả lời"],
@@ -16,8 +16,10 @@ const STATES = { queued: "Chờ gửi", sent: "Đã gửi", conflict: "Trùng m�
 const view = document.getElementById("view");
 let session = null;
 let bundle = null;
+let screen = null;
 
-function show(...nodes) {
+function show(name, ...nodes) {
+  screen = name;
   view.replaceChildren(...nodes);
   window.scrollTo(0, 0);
 }
@@ -70,7 +72,7 @@ function signInView(message) {
     event.preventDefault();
     note.textContent = "";
     try {
-      const reply = await fetch("/api/v1/auth/token", {
+      const reply = await sync.fetchWithin("/api/v1/auth/token", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ username: username.value.trim(), password: password.value }),
@@ -84,15 +86,18 @@ function signInView(message) {
       home();
       sync.start();
     } catch (error) {
-      note.textContent = error instanceof TypeError ? "Cần có mạng để đăng nhập lần đầu." : error.message;
+      const network = error instanceof TypeError || error.name === "AbortError";
+      note.textContent = network ? "Cần có mạng để đăng nhập lần đầu." : error.message;
     }
   });
-  show(form);
+  show("sign-in", form);
 }
 
 // Fetch the assignments and their instruments and keep them for offline use; keep the old copy on failure.
 async function loadAssignments() {
-  const reply = await fetch("/api/v1/me/assignments", { headers: { Authorization: `Bearer ${session.token}` } });
+  const reply = await sync.fetchWithin("/api/v1/me/assignments", {
+    headers: { Authorization: `Bearer ${session.token}` },
+  });
   if (reply.status === 401) throw new sync.SignedOut("phiên đăng nhập đã hết hạn");
   if (!reply.ok) throw new Error(`máy chủ trả lời ${reply.status}`);
   bundle = await reply.json();
@@ -122,9 +127,13 @@ function home(message) {
     await refreshStatus();
     signInView("Phiếu chưa gửi vẫn được giữ và sẽ gửi khi bạn đăng nhập lại.");
   });
+  const draftCard = h("div", { id: "draft-slot" });
+  showDraft(draftCard);
   show(
+    "home",
     h("h1", {}, `Xin chào, ${bundle ? bundle.volunteer.display_name : session.username}`),
     message ? h("p", { class: "ok", role: "status" }, message) : "",
+    draftCard,
     bundle ? h("p", { class: "hint" }, `Phân công tải lúc ${new Date(bundle.fetchedAt).toLocaleString("vi-VN")}`) : "",
     ...list,
     h("div", { class: "actions" }, refresh, signOut),
@@ -134,6 +143,33 @@ function home(message) {
       h("tbody", { id: "queue-body" })),
   );
   refreshStatus();
+}
+
+// A half-done interview, if any: resume it or drop it. One already queued (saved just before a crash)
+// is simply dropped.
+async function showDraft(slot) {
+  const draft = await store.get(draftKey());
+  if (!draft) return;
+  const assignment = bundle && bundle.assignments.find((a) => a.id === draft.assignmentId);
+  const queued = (await store.outbox()).some((e) => e.id === draft.responseId);
+  if (!assignment || queued) {
+    await store.remove(draftKey());
+    return;
+  }
+  const resume = h("button", { type: "button", id: "resume-draft" }, "Tiếp tục phiếu");
+  resume.addEventListener("click", () => interviewView(assignment, draft.caseRef, draft));
+  const drop = h("button", { type: "button", class: "danger", id: "drop-draft" }, "Bỏ phiếu này");
+  drop.addEventListener("click", async () => {
+    if (!confirm("Bỏ phiếu đang làm dở? Các câu trả lời sẽ mất.")) return;
+    await store.remove(draftKey());
+    home();
+  });
+  slot.replaceChildren(
+    h("article", { class: "card draft" },
+      h("h3", {}, "Phiếu đang làm dở"),
+      h("p", {}, `${assignment.instrument_title} · ${Object.keys(draft.answers).length} câu đã trả lời · lưu lúc ${new Date(draft.savedAt).toLocaleString("vi-VN")}`),
+      h("div", { class: "actions" }, resume, drop)),
+  );
 }
 
 function instrumentOf(assignment) {
@@ -148,7 +184,8 @@ function assignmentCard(assignment) {
   return h("article", { class: "card", dataset: { assignment: assignment.id } },
     h("h3", {}, assignment.instrument_title),
     h("p", {}, place, quota),
-    h("p", { class: "hint" }, `Đã hoàn thành (máy chủ ghi nhận): ${assignment.progress.completed}`),
+    h("p", { class: "hint" }, `Đã hoàn thành (máy chủ ghi nhận): ${assignment.progress.completed}`,
+      assignment.sample ? ` · danh sách mẫu: ${assignment.sample.length} (chưa tiếp cận: ${assignment.progress.not_contacted})` : ""),
     start);
 }
 
@@ -166,7 +203,11 @@ function attemptBody(assignment, caseRef, outcome, extra = {}) {
 }
 
 function contactView(assignment) {
-  const caseRef = h("input", { id: "case-ref", name: "case_ref", maxlength: 100 });
+  // With a sample list, the volunteer picks the household (or person) from it; otherwise types a note.
+  const sample = assignment.sample || [];
+  const options = h("datalist", { id: "sample-list" },
+    ...sample.map((entry) => h("option", { value: entry.ref }, entry.label || entry.ref)));
+  const caseRef = h("input", { id: "case-ref", name: "case_ref", maxlength: 100, list: sample.length ? "sample-list" : null });
   const note = h("textarea", { id: "contact-note", name: "note", rows: 2, maxlength: 1000 });
   const agree = h("button", { type: "button", id: "outcome-completed" }, "Đồng ý trả lời – bắt đầu phỏng vấn");
   agree.addEventListener("click", () => interviewView(assignment, caseRef.value.trim()));
@@ -183,28 +224,48 @@ function contactView(assignment) {
   const back = h("button", { type: "button", class: "secondary" }, "Quay lại");
   back.addEventListener("click", () => home());
   show(
+    "contact",
     h("h1", {}, "Lượt tiếp cận"),
     h("p", {}, assignment.instrument_title),
-    h("label", { class: "field", for: "case-ref" }, "Hộ / người được tiếp cận (không bắt buộc, ví dụ: số nhà)", caseRef),
+    h("label", { class: "field", for: "case-ref" },
+      sample.length ? `Hộ / người trong danh sách mẫu (${sample.length})` : "Hộ / người được tiếp cận (không bắt buộc, ví dụ: số nhà)",
+      caseRef),
+    options,
     h("label", { class: "field", for: "contact-note" }, "Ghi chú", note),
     h("div", { class: "outcomes" }, agree, ...buttons),
     h("div", { class: "actions" }, back),
   );
 }
 
-function interviewView(assignment, caseRef) {
+const draftKey = () => `draft:${session.username}`;
+
+// An interview; every change is saved as a draft at once, so a closed browser or a flat battery loses
+// nothing: the home screen offers to resume it.
+function interviewView(assignment, caseRef, draft = null) {
   const instrument = instrumentOf(assignment);
   if (!instrument) {
     home("Chưa có phiếu khảo sát của phân công này trên máy; hãy tải lại phân công khi có mạng.");
     return;
   }
-  const startedAt = new Date().toISOString();
+  const startedAt = draft ? draft.startedAt : new Date().toISOString();
+  const responseId = draft ? draft.responseId : crypto.randomUUID();
   const form = renderForm(instrument);
+  if (draft) fillForm(form, instrument, draft.answers, draft.respondentType);
+  const saveDraft = () => {
+    const { answers, respondentType } = readForm(form, instrument, false);
+    return store.set(draftKey(), {
+      assignmentId: assignment.id, caseRef, startedAt, responseId, answers, respondentType,
+      savedAt: new Date().toISOString(),
+    });
+  };
+  form.addEventListener("change", saveDraft);
+  form.addEventListener("input", saveDraft);
+  if (!draft) saveDraft();
   const problem = h("p", { class: "error", role: "alert" });
   const done = h("button", { type: "submit", id: "finish" }, "Hoàn thành phiếu");
   const cancel = h("button", { type: "button", class: "secondary", id: "cancel" }, "Hủy phiếu");
   cancel.addEventListener("click", () => {
-    if (confirm("Hủy phiếu này? Các câu trả lời sẽ không được lưu.")) home();
+    if (confirm("Hủy phiếu này? Các câu trả lời sẽ không được lưu.")) store.remove(draftKey()).then(() => home());
   });
   form.append(problem, h("div", { class: "actions" }, done, cancel));
   form.addEventListener("submit", async (event) => {
@@ -216,7 +277,7 @@ function interviewView(assignment, caseRef) {
       return;
     }
     const response = {
-      id: crypto.randomUUID(),
+      id: responseId,
       instrument_version: instrument.id,
       service_point: assignment.service_point,
       channel: "tablet",
@@ -228,10 +289,12 @@ function interviewView(assignment, caseRef) {
     await store.enqueue("response", session.username, response, `Phiếu ${instrument.code}`);
     const attempt = attemptBody(assignment, caseRef, "completed", { response_id: response.id });
     await store.enqueue("attempt", session.username, attempt, "Tiếp cận: hoàn thành phỏng vấn");
+    await store.remove(draftKey());
     sync.syncNow().catch(() => {});
     home("Đã lưu phiếu trên máy; phiếu sẽ được gửi khi có mạng.");
   });
   show(
+    "interview",
     h("h1", {}, instrument.title),
     h("p", { class: "hint" }, "Đọc to từng câu hỏi và các phương án trả lời, rồi chọn câu trả lời của người được hỏi."),
     form,
@@ -243,9 +306,14 @@ function interviewView(assignment, caseRef) {
 sync.onChange(async (info) => {
   const note = document.getElementById("sync-note");
   if (info.state === "syncing") note.textContent = "Đang gửi…";
+  else if (info.state === "offline") note.textContent = "Đang mất mạng: phiếu được giữ trên máy, sẽ tự gửi khi có mạng.";
   else if (info.state === "done") note.textContent = `Đã đồng bộ lúc ${info.at.toLocaleTimeString("vi-VN")}`;
   else if (info.state === "failed") note.textContent = `Chưa gửi được (${info.error}); thử lại sau ${Math.round(info.retryIn / 1000)} giây`;
-  else if (info.state === "signed-out") signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại để gửi phiếu.");
+  else if (info.state === "signed-out") {
+    // Never take the screen away in the middle of an interview; the queue waits for the next sign-in.
+    note.textContent = "Cần đăng nhập lại để gửi phiếu.";
+    if (screen === "home") signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại để gửi phiếu.");
+  }
   await refreshStatus();
 });
 
@@ -257,24 +325,26 @@ async function main() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/tablet/sw.js", { scope: "/tablet/" }).catch(() => {});
   }
+  // Ask the browser not to evict the queue when the tablet runs short of space.
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  store.prune().catch(() => {});
   session = await store.get("session");
   if (!session) {
     signInView();
     return;
   }
   bundle = (await store.get(`bundle:${session.username}`)) || null;
-  if (navigator.onLine) {
-    try {
-      await loadAssignments();
-    } catch (error) {
-      if (error instanceof sync.SignedOut) {
-        signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.");
-        return;
-      }
-    }
-  }
+  // With a cached copy the app opens at once and refreshes it in the background.
+  const refreshing = navigator.onLine ? loadAssignments() : Promise.reject(new Error("offline"));
+  if (!bundle) await refreshing.catch(() => {});
   home();
   sync.start();
+  refreshing.then(
+    () => screen === "home" && home(),
+    (error) => {
+      if (error instanceof sync.SignedOut && screen === "home") signInView("Phiên đăng nhập đã hết hạn; hãy đăng nhập lại.");
+    },
+  );
 }
 
 main();

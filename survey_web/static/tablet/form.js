@@ -62,8 +62,9 @@ export function renderForm(instrument) {
   return form;
 }
 
-// The answers given, and the items still to fix (required and unanswered, or out of range).
-export function readForm(form, instrument) {
+// The answers given, and the items still to fix (required and unanswered, or out of range);
+// with mark, those items are outlined for the volunteer.
+export function readForm(form, instrument, mark = true) {
   const answers = {};
   const missing = [];
   for (const item of instrument.items) {
@@ -80,20 +81,37 @@ export function readForm(form, instrument) {
       value = raw === "" ? null : Number(raw);
       if (value !== null && !(Number.isInteger(value) && value >= 0 && value <= 100)) {
         missing.push(item.code);
-        set.classList.add("missing");
+        set.classList.toggle("missing", mark);
         continue;
       }
     } else {
       const raw = set.querySelector("textarea").value.trim();
       value = raw === "" ? null : raw;
     }
-    set.classList.remove("missing");
+    if (mark) set.classList.remove("missing");
     if (value !== null) answers[item.code] = value;
     else if (item.required) {
       missing.push(item.code);
-      set.classList.add("missing");
+      if (mark) set.classList.add("missing");
     }
   }
   const type = form.querySelector('input[name="respondent_type"]:checked');
   return { answers, missing, respondentType: type ? type.value : instrument.respondent_types[0] };
+}
+
+// Put saved answers back into a rendered form (resuming an interview left half-way).
+export function fillForm(form, instrument, answers, respondentType) {
+  for (const item of instrument.items) {
+    if (!(item.code in answers)) continue;
+    const set = form.querySelector(`fieldset[data-item="${CSS.escape(item.code)}"]`);
+    const value = answers[item.code];
+    if (item.type === "score_0_100") set.querySelector("input").value = value;
+    else if (item.type === "free_text") set.querySelector("textarea").value = value;
+    else {
+      const chosen = Array.isArray(value) ? value : [value];
+      for (const input of set.querySelectorAll("input")) input.checked = chosen.includes(Number(input.value));
+    }
+  }
+  const type = form.querySelector(`input[name="respondent_type"][value="${respondentType}"]`);
+  if (type) type.checked = true;
 }

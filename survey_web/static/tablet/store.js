@@ -73,3 +73,10 @@ export async function settle(verdicts) {
     tx.onerror = () => reject(tx.error);
   });
 }
+
+// Forget entries the server acknowledged long ago (queued and refused ones are never dropped).
+export async function prune(keepDays = 30) {
+  const cutoff = new Date(Date.now() - keepDays * 86_400_000).toISOString();
+  const old = (await outbox()).filter((e) => e.state === "sent" && e.sentAt && e.sentAt < cutoff);
+  if (old.length) await run("outbox", "readwrite", (s) => old.forEach((e) => s.delete(e.id)));
+}

@@ -14,6 +14,17 @@ const ENDPOINTS = {
 
 export class SignedOut extends Error {}
 
+// fetch that gives up after a while: on a network that comes and goes a request can hang for minutes.
+export async function fetchWithin(url, options = {}, ms = 30_000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    return await fetch(url, { ...options, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 let running = null;
 let failures = 0;
 let timer = null;
@@ -33,6 +44,7 @@ async function attempt() {
   if (!session) throw new SignedOut("chưa đăng nhập");
   if (!navigator.onLine) {
     schedule(IDLE_CHECK, "offline");
+    changed({ state: "offline" });
     throw new Error("không có mạng");
   }
   changed({ state: "syncing" });
@@ -81,7 +93,7 @@ function verdict(entry, result) {
 
 async function post(kind, chunk, token) {
   const [url, key] = ENDPOINTS[kind];
-  const response = await fetch(url, {
+  const response = await fetchWithin(url, {
     method: "POST",
     headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
     body: JSON.stringify({ [key]: chunk.map((e) => e.body) }),
