@@ -7,6 +7,7 @@ database that has none of the demo's (whose ids are derived from a fixed namespa
 from __future__ import annotations
 
 import random
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,11 +15,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from survey_api.auth.repository import user_by_username
+from survey_api.auth.service import create_user
 from survey_api.collection.repository import response_by_id
 from survey_api.collection.schemas import ResponseIn
 from survey_api.collection.service import submit
 from survey_api.db.base import utcnow
-from survey_api.db.models import InstrumentVersion, OrgUnit, ServicePoint
+from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, ServicePoint
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of, load_official
 from survey_api.qr.service import ensure_link
@@ -26,6 +29,7 @@ from survey_api.units.repository import unit_by_code
 
 DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11")
 MAP_OF_2022 = date(2004, 1, 1)
+DEMO_VOLUNTEER = "tnv-demo"
 
 DISTRICTS = [
     ("gia-nghia", "Thành phố Gia Nghĩa"),
@@ -56,7 +60,32 @@ def load_demo(session: Session, *, responses_per_point: int = 28, seed: int = 20
     created = 0
     if response_by_id(session, _demo_id(0)) is None:
         created = _load_responses(session, versions, points, responses_per_point, random.Random(seed))
-    return f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
+    summary = f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
+    password = _load_volunteer(session, versions["sipas"])
+    if password:
+        summary += f"\ndemo volunteer for the tablet app (/tablet/): {DEMO_VOLUNTEER} / {password} (shown once)"
+    return summary
+
+
+def _load_volunteer(session: Session, sipas: InstrumentVersion) -> str | None:
+    """A volunteer assigned to interview with SIPAS in Gia Nghĩa; returns the new password, once."""
+    if user_by_username(session, DEMO_VOLUNTEER) is not None:
+        return None
+    password = secrets.token_urlsafe(9)
+    area = unit_by_code(session, "gia-nghia")
+    assert area is not None
+    volunteer = create_user(
+        session,
+        username=DEMO_VOLUNTEER,
+        role="volunteer",
+        display_name="Tình nguyện viên MTTQ",
+        password=password,
+        unit_id=area.id,
+    )
+    volunteer.organisation = "Ủy ban MTTQ thành phố Gia Nghĩa"
+    session.add(Assignment(volunteer_id=volunteer.id, instrument_version_id=sipas.id, unit_id=area.id, quota=30))
+    session.flush()
+    return password
 
 
 def _unit(session: Session, code: str, name: str, kind: str, sector: str | None, parent: OrgUnit | None) -> OrgUnit:
