@@ -70,12 +70,6 @@ def _problem(request: Request, lang: str, exc: DomainError) -> HTMLResponse:
     return response
 
 
-def _open(
-    session: SessionDep, settings: Settings, point: str, instrument: str, generation: int, signature: str
-) -> OpenLink:
-    return resolve(session, settings, point, instrument, generation, signature)
-
-
 @router.get(LINK, response_class=HTMLResponse)
 def questionnaire(
     request: Request,
@@ -89,7 +83,7 @@ def questionnaire(
     """The questionnaire of a scanned QR code."""
     lang = _language(request)
     try:
-        opened = _open(session, settings, point, instrument, generation, signature)
+        opened = resolve(session, settings, point, instrument, generation, signature)
     except LinkProblem as exc:
         return _problem(request, lang, exc)
     response = _form_page(request, lang, opened, values={}, errors={}, response_id=uuid.uuid4(), started_at=utcnow())
@@ -113,7 +107,7 @@ def answer(
     lang = _language(request)
     values = {key.removeprefix("a:"): [str(v) for v in form.getlist(key)] for key in form}
     try:
-        opened = _open(session, settings, point, instrument, generation, signature)
+        opened = resolve(session, settings, point, instrument, generation, signature)
         _limit(request, settings, f"{point}/{instrument}")
         document = document_of(opened.version)
         payload = ResponseIn(
@@ -135,8 +129,10 @@ def answer(
         )
     except (ValidationError, ValueError):
         return _problem(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
-    except InvalidInput as exc:
-        if not exc.errors:
+    except DomainError as exc:
+        # The page answers normally, so undo here what the failed submission may have written.
+        session.rollback()
+        if not isinstance(exc, InvalidInput) or not exc.errors:
             return _problem(request, lang, exc)
         t = TEXTS[lang]
         errors = {
@@ -153,8 +149,6 @@ def answer(
             started_at=started,
             status=422,
         )
-    except DomainError as exc:
-        return _problem(request, lang, exc)
     proof = _thanks_signature(settings, payload.id)
     thanks = f"/q/{point}/{instrument}/{generation}/{signature}/thanks?r={payload.id}&s={proof}"
     return RedirectResponse(thanks, status_code=303)
@@ -205,7 +199,7 @@ def leave_feedback(
     try:
         if not verify(settings.secret_key, proof, "thanks", response_id):
             raise LinkProblem("tampered", "bad feedback form")
-        opened = _open(session, settings, point, instrument, generation, signature)
+        opened = resolve(session, settings, point, instrument, generation, signature)
         _limit(request, settings, f"{point}/{instrument}/feedback")
         answered = response_by_id(session, uuid.UUID(response_id))
         if answered is None or answered.service_point_id != opened.service_point.id:

@@ -246,3 +246,31 @@ def test_a_burst_on_one_link_is_flagged(client: TestClient, point: dict[str, Any
     with db() as session:
         flags = [r.flags for r in session.scalars(select(Response).order_by(Response.received_at))]
     assert flags == [[], [], ["burst"]]
+
+
+def test_two_phones_racing_with_one_dossier_number_store_one_answer(
+    client: TestClient, db: Db, official: dict[str, int], admin: dict[str, str]
+) -> None:
+    import threading
+
+    point = make_point(client, db, admin, receipt=True, code="desk-race")
+    forms = []
+    for _ in range(4):
+        page = client.get(path_of(point["link"]))
+        forms.append(form_fields(page.text) | scale_answers(client) | {"receipt": "HS-RACE-1"})
+    barrier = threading.Barrier(len(forms))
+    statuses: list[int] = []
+
+    def post(fields: dict[str, str]) -> None:
+        barrier.wait()
+        statuses.append(client.post(path_of(point["link"]), data=fields, follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=post, args=(fields,)) for fields in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [303, 409, 409, 409]
+    with db() as session:
+        assert len(session.scalars(select(Response)).all()) == 1
+        assert len(session.scalars(select(ReceiptClaim)).all()) == 1
