@@ -27,6 +27,7 @@ from .indices import (
     compute_index,
     health_indicators,
 )
+from .rates import ResponseRates, aapor_response_rates
 from .replicates import ReplicateDesign, ReplicateType, make_replicates, replicate_estimate
 from .selection import (
     MultistageSample,
@@ -64,6 +65,8 @@ from .weighting import (
 )
 
 __all__ = [
+    "ResponseRates",
+    "aapor_response_rates",
     "LONELY_PSU_POLICIES",
     "Allocation",
     "CIMethod",

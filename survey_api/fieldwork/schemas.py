@@ -79,7 +79,15 @@ class Progress(BaseModel):
     completed: int
     not_contacted: int = Field(description="Sample entries with no attempt yet (0 without a sample list)")
     outcomes: dict[str, int] = Field(description="Cases by their final outcome")
-    response_rate: float | None = Field(description="Completed cases / eligible cases (None: no eligible case)")
+    response_rate: float | None = Field(
+        description="AAPOR RR1: completed / (eligible cases + sample entries not contacted); None without cases"
+    )
+    response_rate_rr3: float | None = Field(
+        default=None, description="AAPOR RR3: as RR1, but only the estimated eligible share of uncontacted entries"
+    )
+    eligibility_rate: float | None = Field(
+        default=None, description="e: eligible share of cases with known eligibility"
+    )
 
 
 class AssignmentOut(BaseModel):

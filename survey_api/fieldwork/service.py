@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sampling import aapor_response_rates
 from survey_api import audit
 from survey_api.auth import repository as users
 from survey_api.auth.service import create_user
@@ -244,10 +245,9 @@ def assignments_out(session: Session, found: Sequence[Assignment]) -> list[Assig
 def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> Progress:
     """Count cases by final outcome: completed if any attempt completed, else the latest attempt's.
 
-    Attempts sharing a ``case_ref`` are one case; an attempt without one is a case of its own. The
-    response rate is completed cases over eligible cases (all but ``not_eligible``) plus the entries of
-    the ``sample`` list not yet contacted (their eligibility is unknown; counting them keeps the rate
-    from looking better than it is).
+    Attempts sharing a ``case_ref`` are one case; an attempt without one is a case of its own. Rates
+    follow AAPOR: RR1 counts the entries of the ``sample`` list not yet contacted as eligible (their
+    eligibility is unknown), RR3 only the share ``e`` of them estimated to be eligible.
     """
     cases: dict[str, list[ContactAttempt]] = defaultdict(list)
     total = 0
@@ -261,15 +261,28 @@ def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> 
         else:
             finals[max(case, key=_attempt_time).outcome] += 1
     not_contacted = len(set(sample) - cases.keys())
-    eligible = len(cases) - finals["not_eligible"] + not_contacted
+    rates = aapor_response_rates(
+        complete=finals["completed"],
+        refusal=finals["refused"],
+        non_contact=finals["not_at_home"],
+        other=finals["language_barrier"] + finals["other"],
+        not_eligible=finals["not_eligible"],
+        unknown=not_contacted,
+    )
     return Progress(
         attempts=total,
         cases=len(cases),
         completed=finals["completed"],
         not_contacted=not_contacted,
         outcomes=dict(finals),
-        response_rate=round(finals["completed"] / eligible, 4) if eligible else None,
+        response_rate=_rounded(rates.rr1),
+        response_rate_rr3=_rounded(rates.rr3),
+        eligibility_rate=_rounded(rates.eligibility),
     )
+
+
+def _rounded(rate: float | None) -> float | None:
+    return round(rate, 4) if rate is not None else None
 
 
 def _attempt_time(attempt: ContactAttempt) -> datetime:

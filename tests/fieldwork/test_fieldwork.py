@@ -208,4 +208,6 @@ def test_a_sample_list_reaches_the_tablet_and_counts_in_the_response_rate(
     mine = client.get("/api/v1/me/assignments", headers=volunteer.headers).json()["assignments"][0]
     assert mine["sample"] == sample
     assert mine["progress"]["not_contacted"] == 2
-    assert mine["progress"]["response_rate"] == pytest.approx(1 / 4)
+    assert mine["progress"]["response_rate"] == pytest.approx(1 / 4)  # RR1: the 2 uncontacted count as eligible
+    assert mine["progress"]["eligibility_rate"] == 1.0  # both determined cases were eligible
+    assert mine["progress"]["response_rate_rr3"] == pytest.approx(1 / 4)
