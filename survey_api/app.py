@@ -18,8 +18,10 @@ from survey_api.errors import DomainError, TooManyRequests
 from survey_api.estimates.router import router as estimates_router
 from survey_api.feedback.router import router as feedback_router
 from survey_api.fieldwork.router import router as fieldwork_router
+from survey_api.imports.router import router as imports_router
 from survey_api.instruments.loader import InstrumentFileError
 from survey_api.instruments.router import router as instruments_router
+from survey_api.margins.router import router as margins_router
 from survey_api.qr.router import router as qr_router
 from survey_api.settings import Settings, get_settings
 from survey_api.units.router import router as units_router
@@ -54,6 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fieldwork_router)
     app.include_router(qr_router)
     app.include_router(feedback_router)
+    app.include_router(imports_router)
+    app.include_router(margins_router)
     _add_error_handlers(app)
     return app
 

@@ -14,6 +14,7 @@ from survey_api import migrations
 from survey_api.db.engine import make_engine, make_sessionmaker, transaction
 from survey_api.db.models.users import ROLES
 from survey_api.estimate_cli import register as register_estimate
+from survey_api.imports.cli import register as register_import
 from survey_api.settings import get_settings
 
 
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.set_defaults(func=_instruments_check)
 
     register_estimate(commands)
+    register_import(commands)
     return parser
 
 

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     qr_burst_per_minute: int = 20
     qr_limit_per_client_per_minute: int = 6
     qr_limit_per_link_per_minute: int = 120
+    # Indices: levels resting on fewer respondents than this are flagged `few_answers`; satisfaction targets
+    # by sector (SURVEY_TARGETS='{"administrative": 0.95, ...}' for the 2030 target); the lonely-PSU policy
+    # of weighted estimates (a stratum left with one PSU by a filter).
+    min_answers: int = 30
+    targets: dict[str, float] = {"administrative": 0.90, "health": 0.90, "education": 0.85}
+    lonely_psu: Literal["fail", "remove", "certainty", "adjust", "average"] = "adjust"
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

@@ -34,6 +34,29 @@ class Screening:
 
 
 @dataclass(frozen=True)
+class ResponseDesign:
+    """Sample-design values and respondent cells of a response (stored with it, never changed)."""
+
+    stratum: str | None = None
+    psu: str | None = None
+    design_weight: float | None = None
+    fpc: float | None = None
+    sex: str | None = None
+    age_group: str | None = None
+
+    def values(self) -> dict[str, object]:
+        """The ``responses`` columns these fill."""
+        return {
+            "stratum": self.stratum,
+            "psu": self.psu,
+            "design_weight": self.design_weight,
+            "fpc": self.fpc,
+            "sex": self.sex,
+            "age_group": self.age_group,
+        }
+
+
+@dataclass(frozen=True)
 class Submission:
     """The outcome of a submission: the stored response and whether this call created it."""
 
@@ -47,12 +70,14 @@ def submit(
     *,
     interviewer_id: int | None = None,
     screening: Screening | None = None,
+    design: ResponseDesign | None = None,
 ) -> Submission:
     """Store a response exactly once.
 
     The first submission of an id creates it; the same content again is acknowledged with the stored
     body; other content under a stored id is a conflict (409) and changes nothing. A flagged response
-    (``screening.flags``) is kept but excluded from indices by default.
+    (``screening.flags``) is kept but excluded from indices by default. ``design`` stores the response's
+    sample-design values (strata, PSU, weight, fpc) and respondent cells.
     """
     digest = canonical_digest(payload.fingerprint())
     existing = repository.response_by_id(session, payload.id)
@@ -64,6 +89,8 @@ def submit(
     if screening is not None:
         flags = list(screening.flags)
         values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
+    if design is not None:
+        values.update(design.values())
     if repository.insert_response_once(session, values):
         stored = repository.response_by_id(session, payload.id)
         assert stored is not None

@@ -1,8 +1,15 @@
-"""API shapes of index results."""
+"""API shapes of index results.
+
+Unweighted results keep their original shape; the fields that only weighted results carry (standard
+errors, CIs, design effects, flags, the weighting run) are left out of unweighted ones.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class LevelOut(BaseModel):
@@ -11,7 +18,51 @@ class LevelOut(BaseModel):
     label_en: str | None = None
     satisfied: float | None
     mean: float | None
-    n: int
+    n: int = Field(description="Answers counted at this level (items × respondents)")
+    respondents: int | None = None
+    satisfied_se: float | None = None
+    satisfied_ci: list[float | None] | None = Field(default=None, description="[low, high]")
+    mean_se: float | None = None
+    mean_ci: list[float | None] | None = None
+    deff: float | None = Field(default=None, description="Design effect of % satisfied")
+    n_eff: float | None = Field(default=None, description="Kish effective number of respondents")
+    flags: list[str] | None = Field(
+        default=None, description="few_answers: fewer respondents than the minimum; boundary: 0% or 100%"
+    )
+
+
+class WeightingRunOut(BaseModel):
+    id: int
+    method: str = Field(description="design, poststratify, rake, design+poststratify, design+rake or none")
+    margins: dict[str, Any]
+    diagnostics: dict[str, Any]
+
+
+class TargetOut(BaseModel):
+    value: float
+    met: bool | None
+
+
+class PreviousPeriodOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    responses: int
+    satisfied: float | None
+    satisfied_se: float | None = None
+    change: float | None
+    significant: bool | None = Field(description="Whether the change is beyond the confidence level")
+    weighting_run: int | None = None
+
+
+class BreakdownOut(BaseModel):
+    group: dict[str, str]
+    responses: int
+    overall: LevelOut
+    groups: list[LevelOut]
+    elements: list[LevelOut]
+    items: list[LevelOut]
 
 
 class IndicesOut(BaseModel):
@@ -24,3 +75,7 @@ class IndicesOut(BaseModel):
     groups: list[LevelOut]
     elements: list[LevelOut]
     items: list[LevelOut]
+    weighting_run: WeightingRunOut | None = None
+    target: TargetOut | None = None
+    previous_period: PreviousPeriodOut | None = None
+    breakdown: list[BreakdownOut] | None = None

@@ -1,21 +1,73 @@
-"""Index computation for an instrument over a unit, service point and period."""
+"""Index computation for an instrument over a unit, service point and period, weighted or not."""
 
 from __future__ import annotations
 
-from datetime import date
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sampling import t_quantile
 from survey_api.collection.repository import service_point_by_code
-from survey_api.db.models import User
+from survey_api.db.models import InstrumentVersion, OrgUnit, User
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.estimates import repository
 from survey_api.estimates.levels import LevelResult, compute_levels
-from survey_api.estimates.schemas import IndicesOut, LevelOut
+from survey_api.estimates.schemas import (
+    BreakdownOut,
+    IndicesOut,
+    LevelOut,
+    PreviousPeriodOut,
+    TargetOut,
+    WeightingRunOut,
+)
+from survey_api.estimates.weighted import Levels, empty_levels, index_answers, weighted_levels
+from survey_api.estimates.weighting import build_design, record_run
 from survey_api.instruments import repository as instruments
+from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of
+from survey_api.margins.service import margins_for
+from survey_api.settings import Settings, get_settings
 from survey_api.units.repository import unit_by_code
 from survey_api.units.scope import require_visible, subtree, visible_units
+
+Breakdown = Literal["unit", "sex", "age_group", "channel", "period"]
+PeriodLength = Literal["month", "quarter"]
+LEVEL = 0.95
+
+
+@dataclass(frozen=True)
+class _Selection:
+    """What an estimate is over: an instrument version and the response filters."""
+
+    version: InstrumentVersion
+    document: InstrumentDocument
+    unit_ids: Collection[int] | None
+    service_point_id: int | None
+    margin_unit_id: int | None
+    filters: dict[str, str | None]
+
+    def query(self, date_from: date | None, date_to: date | None) -> dict[str, Any]:
+        return {
+            "unit_ids": self.unit_ids,
+            "service_point_id": self.service_point_id,
+            "date_from": date_from,
+            "date_to": date_to,
+        }
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    responses: int
+    levels: Levels
+    run: WeightingRunOut | None
+    breakdown: list[BreakdownOut] | None
 
 
 def indices(
@@ -28,11 +80,67 @@ def indices(
     service_point: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    weighted: bool | None = None,
+    by: Breakdown | None = None,
+    period: PeriodLength = "month",
+    target: float | None = None,
+    settings: Settings | None = None,
 ) -> IndicesOut:
-    """The index at every level for the responses that match the filters (each response weighs 1).
+    """The index at every level for the responses that match the filters.
 
-    A unit manager sees only their own unit and the units below it.
+    Unweighted, each response weighs 1. Weighted (the default when a matching response carries design
+    columns or margins exist for the unit and period), weights come from the design and are
+    post-stratified or raked to the margins; every level then has SEs, CIs, design effects and flags,
+    and the result cites its weighting run. ``by`` adds domain estimates; with ``from`` and ``to`` the
+    previous period of the same length is compared. A unit manager sees only their own units.
     """
+    settings = settings or get_settings()
+    selection = _select(session, instrument_code, viewer, version, unit, service_point, date_from, date_to)
+    query = selection.query(date_from, date_to)
+    margins_exist = margins_for(session, selection.margin_unit_id, date_from, date_to) is not None
+    if weighted is None:
+        weighted = margins_exist or repository.has_design(session, selection.version.id, **query)
+    document = selection.document
+    target_value = target if target is not None else settings.targets.get(document.sector)
+
+    if weighted or by is not None:
+        estimate = _estimate(session, selection, date_from, date_to, weighted, by, period, settings)
+        responses, (overall, groups, elements, items) = estimate.responses, estimate.levels
+    else:
+        responses, (overall, groups, elements, items) = _unweighted(session, selection, date_from, date_to)
+    out = IndicesOut(
+        instrument=instrument_code,
+        version=selection.version.version,
+        filters=selection.filters,
+        weighted=weighted,
+        responses=responses,
+        overall=overall,
+        groups=groups,
+        elements=elements,
+        items=items,
+    )
+    if weighted or by is not None:
+        out.weighting_run = estimate.run
+        if by is not None:
+            out.breakdown = estimate.breakdown
+    if target_value is not None:
+        met = None if overall.satisfied is None else overall.satisfied >= target_value
+        out.target = TargetOut(value=target_value, met=met)
+    if date_from is not None and date_to is not None:
+        out.previous_period = _previous(session, selection, date_from, date_to, overall, weighted, settings)
+    return out
+
+
+def _select(
+    session: Session,
+    instrument_code: str,
+    viewer: User,
+    version: int | None,
+    unit: str | None,
+    service_point: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> _Selection:
     instrument = instruments.instrument_by_code(session, instrument_code)
     if instrument is None:
         raise NotFound(f"no instrument {instrument_code!r}")
@@ -47,29 +155,34 @@ def indices(
         raise InvalidInput(f"from ({date_from}) is after to ({date_to})")
 
     unit_ids = visible_units(session, viewer)
+    margin_unit_id = viewer.unit_id if unit_ids is not None else None
     if unit is not None:
         found = unit_by_code(session, unit)
         if found is None:
             raise NotFound(f"no unit {unit!r}")
         require_visible(session, viewer, found.id, f"unit {unit}")
         unit_ids = subtree(session, found.id)
+        margin_unit_id = found.id
     service_point_id = None
     if service_point is not None:
         point = service_point_by_code(session, service_point)
         if point is None:
             raise NotFound(f"no service point {service_point!r}")
         service_point_id = point.id
+    filters = {
+        "unit": unit,
+        "service_point": service_point,
+        "from": date_from.isoformat() if date_from else None,
+        "to": date_to.isoformat() if date_to else None,
+    }
+    return _Selection(chosen, document_of(chosen), unit_ids, service_point_id, margin_unit_id, filters)
 
-    document = document_of(chosen)
-    matrix = repository.score_matrix(
-        session,
-        chosen.id,
-        len(chosen.score_items),
-        unit_ids=unit_ids,
-        service_point_id=service_point_id,
-        date_from=date_from,
-        date_to=date_to,
-    )
+
+def _unweighted(
+    session: Session, selection: _Selection, date_from: date | None, date_to: date | None
+) -> tuple[int, Levels]:
+    chosen, document = selection.version, selection.document
+    matrix = repository.score_matrix(session, chosen.id, len(chosen.score_items), **selection.query(date_from, date_to))
     items = document.items_by_code()
     result = compute_levels(
         matrix,
@@ -77,22 +190,121 @@ def indices(
         document.index,
         {code: item.text for code, item in items.items()},
     )
-    return IndicesOut(
-        instrument=instrument_code,
-        version=chosen.version,
-        filters={
-            "unit": unit,
-            "service_point": service_point,
-            "from": date_from.isoformat() if date_from else None,
-            "to": date_to.isoformat() if date_to else None,
-        },
-        weighted=False,
-        responses=int(matrix.shape[0]),
-        overall=_level_out(result.overall),
-        groups=[_level_out(x) for x in result.groups],
-        elements=[_level_out(x) for x in result.elements],
-        items=[_level_out(x) for x in result.items],
+    levels = (
+        _level_out(result.overall),
+        [_level_out(x) for x in result.groups],
+        [_level_out(x) for x in result.elements],
+        [_level_out(x) for x in result.items],
     )
+    return int(matrix.shape[0]), levels
+
+
+def _estimate(
+    session: Session,
+    selection: _Selection,
+    date_from: date | None,
+    date_to: date | None,
+    weighted: bool,
+    by: Breakdown | None,
+    period: PeriodLength,
+    settings: Settings,
+) -> _Estimate:
+    """Levels with SEs: weighted by the design and margins, or (``weighted`` False) each response as 1."""
+    chosen, document = selection.version, selection.document
+    rows = repository.design_rows(session, chosen.id, len(chosen.score_items), **selection.query(date_from, date_to))
+    minimum = settings.min_answers
+    if rows.n == 0:
+        return _Estimate(0, empty_levels(document, minimum), None, [] if by else None)
+    margin_set = margins_for(session, selection.margin_unit_id, date_from, date_to) if weighted else None
+    weighting = build_design(rows, margin_set, lonely_psu=settings.lonely_psu, use_design=weighted)
+    run_out = None
+    if weighted:
+        filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
+        run = record_run(session, rows, chosen.id, filters, weighting)
+        run_out = WeightingRunOut(id=run.id, method=run.method, margins=run.margins, diagnostics=run.diagnostics)
+    answers = index_answers(rows.scores, chosen.score_items, document.index)
+    levels = weighted_levels(answers, weighting.design, document, min_answers=minimum)
+    breakdown = None
+    if by is not None:
+        breakdown = []
+        values = _group_values(session, rows, by, period)
+        for value in sorted({v for v in values if v is not None}):
+            domain: NDArray[np.bool_] = values == value
+            overall, groups, elements, items = weighted_levels(
+                answers, weighting.design, document, domain=domain, min_answers=minimum
+            )
+            breakdown.append(
+                BreakdownOut(
+                    group={by: value},
+                    responses=int(domain.sum()),
+                    overall=overall,
+                    groups=groups,
+                    elements=elements,
+                    items=items,
+                )
+            )
+    return _Estimate(rows.n, levels, run_out, breakdown)
+
+
+def _group_values(session: Session, rows: repository.DesignRows, by: Breakdown, period: PeriodLength) -> NDArray[Any]:
+    out = np.empty(rows.n, dtype=object)
+    if by == "unit":
+        ids = {v for v in rows.unit_id if v is not None}
+        codes = dict(session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id.in_(ids))).all())
+        out[:] = [codes.get(v) if v is not None else None for v in rows.unit_id]
+    elif by == "period":
+        if period == "quarter":
+            out[:] = [f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in rows.observed_on]
+        else:
+            out[:] = [f"{d.year}-{d.month:02d}" for d in rows.observed_on]
+    else:
+        out[:] = getattr(rows, by)
+    return out
+
+
+def _previous(
+    session: Session,
+    selection: _Selection,
+    date_from: date,
+    date_to: date,
+    current: LevelOut,
+    weighted: bool,
+    settings: Settings,
+) -> PreviousPeriodOut:
+    """The same-length period right before [date_from, date_to], and whether the change is significant.
+
+    The two periods are independent samples: the change is significant when |change| exceeds the normal
+    quantile at the confidence level times sqrt(SE₁² + SE₂²) (weighted results only).
+    """
+    end = date_from - timedelta(days=1)
+    start = end - (date_to - date_from)
+    if weighted:
+        estimate = _estimate(session, selection, start, end, True, None, "month", settings)
+        responses, overall, run = estimate.responses, estimate.levels[0], estimate.run
+    else:
+        responses, levels = _unweighted(session, selection, start, end)
+        overall, run = levels[0], None
+    change = None
+    if current.satisfied is not None and overall.satisfied is not None:
+        change = current.satisfied - overall.satisfied
+    significant = None
+    if change is not None and current.satisfied_se is not None and overall.satisfied_se is not None:
+        se = math.hypot(current.satisfied_se, overall.satisfied_se)
+        significant = abs(change) > t_quantile(LEVEL, math.inf) * se if se > 0 else change != 0
+    return PreviousPeriodOut(
+        start=start,
+        end=end,
+        responses=responses,
+        satisfied=overall.satisfied,
+        satisfied_se=overall.satisfied_se,
+        change=change,
+        significant=significant,
+        weighting_run=run.id if run is not None else None,
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _level_out(level: LevelResult) -> LevelOut:

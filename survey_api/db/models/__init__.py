@@ -9,6 +9,7 @@ from survey_api.db.models.qr import QrLink, ReceiptClaim
 from survey_api.db.models.responses import Response
 from survey_api.db.models.units import OrgUnit, ServicePoint
 from survey_api.db.models.users import ApiToken, User
+from survey_api.db.models.weighting import PopulationMargin, WeightingRun
 
 __all__ = [
     "ApiToken",
@@ -21,9 +22,11 @@ __all__ = [
     "Instrument",
     "InstrumentVersion",
     "OrgUnit",
+    "PopulationMargin",
     "QrLink",
     "ReceiptClaim",
     "Response",
     "ServicePoint",
     "User",
+    "WeightingRun",
 ]

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, Uuid, event
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, LargeBinary, String, Uuid, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from survey_api.db.base import Base, utcnow
@@ -15,6 +15,8 @@ from survey_api.db.types import JSONDocument, UTCDateTime
 CHANNELS = ("qr", "tablet", "import", "web")
 RESPONDENT_TYPES = ("person", "organisation")
 MISSING_SCORE = 255
+# A response carries a sample design when any of these is set (the predicate of ix_responses_designed).
+DESIGNED = "design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL OR fpc IS NOT NULL"
 
 
 class Response(Base):
@@ -36,6 +38,14 @@ class Response(Base):
             "service_point_id",
             "excluded",
             "scores",
+        ),
+        # Finds quickly whether a selection has any response with sample-design columns.
+        Index(
+            "ix_responses_designed",
+            "instrument_version_id",
+            "observed_on",
+            sqlite_where=text(DESIGNED),
+            postgresql_where=text(DESIGNED),
         ),
     )
 
@@ -60,6 +70,14 @@ class Response(Base):
     excluded: Mapped[bool] = mapped_column(Boolean, default=False)
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("responses.id"))
+    # Sample design and respondent cells, set at insert (imports, fieldwork): strata, PSU, design weight
+    # (1/pi), fpc (population count or sampling fraction), and the cells margins are given for.
+    stratum: Mapped[str | None] = mapped_column(String(64))
+    psu: Mapped[str | None] = mapped_column(String(64))
+    design_weight: Mapped[float | None] = mapped_column(Float)
+    fpc: Mapped[float | None] = mapped_column(Float)
+    sex: Mapped[str | None] = mapped_column(String(16))
+    age_group: Mapped[str | None] = mapped_column(String(16))
 
 
 class ResponsesAreAppendOnly(Exception):

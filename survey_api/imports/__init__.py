@@ -1,0 +1,1 @@
+"""Importing paper and spreadsheet responses from CSV files."""

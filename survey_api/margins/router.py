@@ -1,0 +1,35 @@
+"""HTTP endpoints for population margins."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from survey_api.db.models import User
+from survey_api.deps import SessionDep, require_roles
+from survey_api.margins import service
+from survey_api.margins.schemas import MarginsIn, MarginsOut
+
+router = APIRouter(prefix="/api/v1/margins", tags=["margins"])
+
+WeightingUser = Annotated[User, Depends(require_roles("admin", "analyst"))]
+
+
+@router.put("", response_model=MarginsOut)
+def put_margins(payload: MarginsIn, session: SessionDep, user: WeightingUser) -> MarginsOut:
+    """Enter (or replace) the population margins of a unit and period, e.g. census counts by sex."""
+    return service.put_margins(session, payload, user=user)
+
+
+@router.get("", response_model=list[MarginsOut])
+def get_margins(
+    session: SessionDep,
+    user: WeightingUser,
+    unit: Annotated[str | None, Query(description="Org unit code; includes the units below it")] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+) -> list[MarginsOut]:
+    """The margin sets overlapping a period."""
+    return service.list_margins(session, unit=unit, date_from=date_from, date_to=date_to)

@@ -1,0 +1,34 @@
+"""API shapes of population margins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Period(BaseModel):
+    """A closed range of days."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+
+class MarginsIn(BaseModel):
+    """A set of margins: for each variable (``sex``, ``age_group``) the population total of each level."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit: str | None = Field(default=None, description="Org unit code; none for the whole area")
+    period: Period
+    margins: dict[str, dict[str, float]] = Field(
+        description='e.g. {"sex": {"1": 1000, "2": 1100}, "age_group": {"18-34": 900, "35+": 1200}}'
+    )
+
+
+class MarginsOut(BaseModel):
+    unit: str | None
+    period: Period
+    margins: dict[str, dict[str, float]]
