@@ -98,13 +98,16 @@ def indices(
     selection = _select(session, instrument_code, viewer, version, unit, service_point, date_from, date_to)
     query = selection.query(date_from, date_to)
     margins_exist = margins_for(session, selection.margin_unit_id, date_from, date_to) is not None
+    # Asked for explicitly, weights must use every margin; by default, margins the responses cannot meet
+    # (QR answers carry no sex or age group) are left out and the weighting run says so.
+    strict_margins = weighted is True
     if weighted is None:
         weighted = margins_exist or repository.has_design(session, selection.version.id, **query)
     document = selection.document
     target_value = target if target is not None else settings.targets.get(document.sector)
 
     if weighted or by is not None:
-        estimate = _estimate(session, selection, date_from, date_to, weighted, by, period, settings)
+        estimate = _estimate(session, selection, date_from, date_to, weighted, by, period, settings, strict_margins)
         responses, (overall, groups, elements, items) = estimate.responses, estimate.levels
     else:
         responses, (overall, groups, elements, items) = _unweighted(session, selection, date_from, date_to)
@@ -127,7 +130,9 @@ def indices(
         met = None if overall.satisfied is None else overall.satisfied >= target_value
         out.target = TargetOut(value=target_value, met=met)
     if date_from is not None and date_to is not None:
-        out.previous_period = _previous(session, selection, date_from, date_to, overall, weighted, settings)
+        out.previous_period = _previous(
+            session, selection, date_from, date_to, overall, weighted, settings, strict_margins
+        )
     return out
 
 
@@ -208,6 +213,7 @@ def _estimate(
     by: Breakdown | None,
     period: PeriodLength,
     settings: Settings,
+    strict_margins: bool = True,
 ) -> _Estimate:
     """Levels with SEs: weighted by the design and margins, or (``weighted`` False) each response as 1."""
     chosen, document = selection.version, selection.document
@@ -216,7 +222,9 @@ def _estimate(
     if rows.n == 0:
         return _Estimate(0, empty_levels(document, minimum), None, [] if by else None)
     margin_set = margins_for(session, selection.margin_unit_id, date_from, date_to) if weighted else None
-    weighting = build_design(rows, margin_set, lonely_psu=settings.lonely_psu, use_design=weighted)
+    weighting = build_design(
+        rows, margin_set, lonely_psu=settings.lonely_psu, use_design=weighted, strict_margins=strict_margins
+    )
     run_out = None
     if weighted:
         filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
@@ -262,6 +270,20 @@ def _group_values(session: Session, rows: repository.DesignRows, by: Breakdown, 
     return out
 
 
+def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
+    """The reporting period before [date_from, date_to]: the previous calendar month, quarter, half-year
+    or year when the period is one, otherwise the same number of days right before it."""
+    if date_from.day == 1 and (date_to + timedelta(days=1)).day == 1:
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        if months in (1, 3, 6, 12) and (date_from.month - 1) % months == 0:
+            first = date(date_from.year, date_from.month, 1)
+            start_month = first.month - months
+            start = date(first.year + (start_month - 1) // 12, (start_month - 1) % 12 + 1, 1)
+            return start, first - timedelta(days=1)
+    end = date_from - timedelta(days=1)
+    return end - (date_to - date_from), end
+
+
 def _previous(
     session: Session,
     selection: _Selection,
@@ -270,16 +292,17 @@ def _previous(
     current: LevelOut,
     weighted: bool,
     settings: Settings,
+    strict_margins: bool = True,
 ) -> PreviousPeriodOut:
-    """The same-length period right before [date_from, date_to], and whether the change is significant.
+    """The period before [date_from, date_to] (see :func:`previous_period`), and whether the change is
+    significant.
 
     The two periods are independent samples: the change is significant when |change| exceeds the normal
     quantile at the confidence level times sqrt(SE₁² + SE₂²) (weighted results only).
     """
-    end = date_from - timedelta(days=1)
-    start = end - (date_to - date_from)
+    start, end = previous_period(date_from, date_to)
     if weighted:
-        estimate = _estimate(session, selection, start, end, True, None, "month", settings)
+        estimate = _estimate(session, selection, start, end, True, None, "month", settings, strict_margins)
         responses, overall, run = estimate.responses, estimate.levels[0], estimate.run
     else:
         responses, levels = _unweighted(session, selection, start, end)

@@ -38,14 +38,20 @@ class Weighting:
 
 
 def build_design(
-    rows: DesignRows, margin_set: MarginSet | None, *, lonely_psu: LonelyPSU, use_design: bool = True
+    rows: DesignRows,
+    margin_set: MarginSet | None,
+    *,
+    lonely_psu: LonelyPSU,
+    use_design: bool = True,
+    strict_margins: bool = True,
 ) -> Weighting:
     """The design of ``rows`` (weights = design weight or 1; strata, PSUs and fpc where given), adjusted
     to ``margin_set``: post-stratified to one variable, raked to several.
 
     A response without a PSU is its own PSU; fpc is used only when every response has one. Without
     ``use_design`` every response weighs 1 in its own PSU. Raises :class:`InvalidInput` when the design or
-    the margins cannot be applied, saying why.
+    the margins cannot be applied, saying why; without ``strict_margins``, margins that responses lack the
+    variables for are left out and the diagnostics say so.
     """
     n = rows.n
     has_weight = ~np.isnan(rows.design_weight) & use_design
@@ -72,7 +78,12 @@ def build_design(
     steps = ["design"] if designed else []
     margins: dict[str, Any] = {}
     extra: dict[str, Any] = {}
-    if margin_set is not None and margin_set.margins:
+    missing = _missing_variables(rows, margin_set.margins) if margin_set is not None else ""
+    if missing and not strict_margins:
+        extra["margins_not_applied"] = params["margins_not_applied"] = missing  # params: part of the run's digest
+    elif missing:
+        raise InvalidInput(f"{missing}; import those columns or ask for weighted=false")
+    elif margin_set is not None and margin_set.margins:
         margins = {
             "unit_id": margin_set.unit_id,
             "from": margin_set.start.isoformat(),
@@ -86,17 +97,18 @@ def build_design(
     return Weighting(design, "+".join(steps) or "none", margins, params, diagnostics)
 
 
-def _adjust(design: Design, rows: DesignRows, margins: dict[str, dict[str, float]]) -> tuple[Design, dict[str, Any]]:
-    columns = []
+def _missing_variables(rows: DesignRows, margins: dict[str, dict[str, float]]) -> str:
+    """Why the margins cannot apply to these responses ("" when they can)."""
+    reasons = []
     for variable in margins:
-        values: np.ndarray[Any, np.dtype[np.object_]] = getattr(rows, variable)
-        blank = sum(1 for v in values if v is None)
+        blank = sum(1 for v in getattr(rows, variable) if v is None)
         if blank:
-            raise InvalidInput(
-                f"{blank} of {rows.n} responses have no {variable}, so the {variable} margins cannot be applied; "
-                "import the column or ask for weighted=false"
-            )
-        columns.append(values.astype(str))
+            reasons.append(f"{blank} of {rows.n} responses have no {variable}, so the {variable} margins cannot apply")
+    return "; ".join(reasons)
+
+
+def _adjust(design: Design, rows: DesignRows, margins: dict[str, dict[str, float]]) -> tuple[Design, dict[str, Any]]:
+    columns = [np.asarray(getattr(rows, variable)).astype(str) for variable in margins]
     population = [cast(Mapping[object, float], totals) for totals in margins.values()]
     try:
         if len(margins) == 1:

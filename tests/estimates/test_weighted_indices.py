@@ -73,8 +73,14 @@ def test_responses_without_a_design_stay_unweighted_until_margins_exist(
     assert weighted["overall"]["satisfied_se"] > 0 and weighted["overall"]["flags"] == []
     margins = {"period": {"from": "2026-01-01", "to": "2026-12-31"}, "margins": {"sex": {"1": 500, "2": 520}}}
     assert client.put("/api/v1/margins", json=margins, headers=analyst).status_code == 200
-    # QR/web responses have no sex recorded: the margins cannot be applied, and the API says so
-    reply = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=analyst)
+    # QR/web responses have no sex recorded: by default the margins are left out and the run says so;
+    # asked for explicitly, weighting to them is refused with the reason
+    default = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=analyst)
+    assert default.status_code == 200 and default.json()["weighted"] is True
+    run = default.json()["weighting_run"]
+    assert run["method"] == "none" and "40 of 40 responses have no sex" in run["diagnostics"]["margins_not_applied"]
+    assert default.json()["overall"]["satisfied"] == pytest.approx(plain["overall"]["satisfied"])
+    reply = client.get("/api/v1/indices", params={"instrument": "sipas", "weighted": "true"}, headers=analyst)
     assert reply.status_code == 422 and "have no sex" in reply.json()["detail"]
 
 
@@ -91,7 +97,7 @@ def test_target_few_answers_flag_and_previous_period(client: TestClient, db: Db,
     assert body["target"] == {"value": 0.5, "met": body["overall"]["satisfied"] >= 0.5}
     assert get(client, analyst)["target"]["value"] == 0.85  # the education sector's default
     previous = body["previous_period"]
-    assert (previous["from"], previous["to"], previous["responses"]) == ("2026-01-29", "2026-02-28", 20)
+    assert (previous["from"], previous["to"], previous["responses"]) == ("2026-02-01", "2026-02-28", 20)
     assert previous["satisfied"] == 1.0 and previous["weighting_run"] is not None
     assert previous["change"] == pytest.approx(body["overall"]["satisfied"] - 1.0)
     assert previous["significant"] is True
@@ -150,3 +156,24 @@ def test_margins_and_weighted_indices_need_the_right_role(client: TestClient, db
     assert (
         client.get("/api/v1/indices", params={**params, "by": "colour"}, headers=token_for("admin")).status_code == 422
     )
+
+
+@pytest.mark.parametrize(
+    ("period", "previous"),
+    [
+        (("2026-03-01", "2026-03-31"), ("2026-02-01", "2026-02-28")),  # month
+        (("2026-01-01", "2026-03-31"), ("2025-10-01", "2025-12-31")),  # quarter
+        (("2026-07-01", "2026-12-31"), ("2026-01-01", "2026-06-30")),  # half-year
+        (("2026-01-01", "2026-12-31"), ("2025-01-01", "2025-12-31")),  # year
+        (("2026-03-05", "2026-03-10"), ("2026-02-27", "2026-03-04")),  # ad hoc: the same days right before
+    ],
+)
+def test_the_previous_period_is_the_previous_reporting_period(
+    period: tuple[str, str], previous: tuple[str, str]
+) -> None:
+    from datetime import date
+
+    from survey_api.estimates.service import previous_period
+
+    start, end = previous_period(date.fromisoformat(period[0]), date.fromisoformat(period[1]))
+    assert (start.isoformat(), end.isoformat()) == previous
