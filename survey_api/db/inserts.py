@@ -10,17 +10,19 @@ from sqlalchemy.orm import Session
 from survey_api.db.base import Base
 
 
+def insert_ignoring_conflicts(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT INTO model … ON CONFLICT DO NOTHING`` in the session's dialect, for values given later."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    return sqlite.insert(model).on_conflict_do_nothing()
+
+
 def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
     """Insert one row unless it violates a unique constraint; True when this call inserted it.
 
     Of concurrent inserts of the same key exactly one wins; the others wait for it and insert nothing,
     with no error to recover from and the transaction still usable.
     """
-    statement: postgresql.Insert | sqlite.Insert
-    if session.get_bind().dialect.name == "postgresql":
-        statement = postgresql.insert(model).values(**values)
-    else:
-        statement = sqlite.insert(model).values(**values)
     primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
-    returning = statement.on_conflict_do_nothing().returning(*primary_key)
-    return session.execute(returning).first() is not None
+    statement = insert_ignoring_conflicts(session, model).values(**values).returning(*primary_key)
+    return session.execute(statement).first() is not None

@@ -20,7 +20,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sampling import SamplingError, make_design
@@ -29,20 +28,20 @@ from survey_api.collection.answers import check_answers, pack_scores
 from survey_api.collection.repository import service_point_by_code
 from survey_api.collection.service import LOCAL_TIME, ResponseDesign
 from survey_api.db.base import utcnow
+from survey_api.db.inserts import insert_ignoring_conflicts
 from survey_api.db.models import InstrumentVersion, Response, User
 from survey_api.db.models.instruments import DRAFT
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.hashing import canonical_digest
 from survey_api.imports.schemas import ImportOut
 from survey_api.instruments import repository as instruments
-from survey_api.instruments.document import InstrumentDocument
+from survey_api.instruments.document import NUMERIC_TYPES, InstrumentDocument
 from survey_api.instruments.service import document_of
 
 DESIGN_COLUMNS = ("strata", "psu", "weight", "fpc")
 RESPONDENT_COLUMNS = ("completed_at", "service_point", "sex", "age_group")
 CHANNEL = "import"
 _ID_NAMESPACE = uuid.UUID("6b1f0c1e-4d0a-5c7e-9a51-2f3c1d0e8b77")
-_NUMERIC_ITEMS = ("scale_1_5", "score_0_100", "single_choice")
 _BATCH = 5000
 
 
@@ -278,7 +277,7 @@ def _cell_value(item_type: str, value: str) -> Any:
     """A cell as the API would receive it: whole numbers for numeric items, lists for multiple choice."""
     if not value:
         return None
-    if item_type in _NUMERIC_ITEMS:
+    if item_type in NUMERIC_TYPES:
         try:
             number = float(value)
         except ValueError:
@@ -373,9 +372,6 @@ def _bulk_insert(session: Session, values: list[dict[str, Any]]) -> None:
     """One executemany per batch; a row another import stored meanwhile is skipped, not an error."""
     if not values:
         return
-    dialect = session.get_bind().dialect.name
-    statement = (
-        postgresql.insert(Response) if dialect == "postgresql" else sqlite.insert(Response)
-    ).on_conflict_do_nothing()
+    statement = insert_ignoring_conflicts(session, Response)
     for start in range(0, len(values), _BATCH):
         session.execute(statement, values[start : start + _BATCH])
