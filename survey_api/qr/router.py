@@ -54,33 +54,20 @@ def change_link(
     return points.listing(session, settings, str(request.base_url), user, only=code)
 
 
-@router.get("/{code}/qr/{instrument}.png", response_class=Response)
-def qr_png(
+_MEDIA_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+@router.get("/{code}/qr/{instrument}.{extension}", response_class=Response)
+def qr_image(
     code: str,
     instrument: str,
+    extension: Literal["png", "svg"],
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     user: AnalystUser,
 ) -> Response:
-    """The QR code as a PNG image."""
-    image = points.qr_image(session, settings, str(request.base_url), user, code, instrument, "png")
-    return Response(image, media_type="image/png", headers=_download(code, instrument, "png"))
-
-
-@router.get("/{code}/qr/{instrument}.svg", response_class=Response)
-def qr_svg(
-    code: str,
-    instrument: str,
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: AnalystUser,
-) -> Response:
-    """The QR code as an SVG image (scales for print)."""
-    image = points.qr_image(session, settings, str(request.base_url), user, code, instrument, "svg")
-    return Response(image, media_type="image/svg+xml", headers=_download(code, instrument, "svg"))
-
-
-def _download(code: str, instrument: str, extension: str) -> dict[str, str]:
-    return {"Content-Disposition": f'inline; filename="qr-{code}-{instrument}.{extension}"'}
+    """The QR code as a PNG image, or as SVG (scales for print)."""
+    image = points.qr_image(session, settings, str(request.base_url), user, code, instrument, extension)
+    disposition = f'inline; filename="qr-{code}-{instrument}.{extension}"'
+    return Response(image, media_type=_MEDIA_TYPES[extension], headers={"Content-Disposition": disposition})
