@@ -25,6 +25,7 @@ from .indices import (
     IndexLevel,
     IndexResult,
     compute_index,
+    compute_index_by,
     health_indicators,
 )
 from .rates import ResponseRates, aapor_response_rates
@@ -97,6 +98,7 @@ __all__ = [
     "calibrate",
     "cluster_design_effect",
     "compute_index",
+    "compute_index_by",
     "domain_codes",
     "dummy_matrix",
     "health_indicators",

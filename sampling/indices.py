@@ -32,7 +32,8 @@ levels they come from a Gram matrix of the basis, computed on a systematic subsa
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,7 @@ from scipy import sparse
 
 from ._errors import SamplingError
 from ._util import FloatArray, IntArray, group_sum
-from .design import Design
+from .design import Design, GregAdjustment, PostStratAdjustment, RakingAdjustment
 from .estimate import CIMethod, Estimate, mean, proportion, proportion_ci, t_quantile
 from .variance import UnitTotals, taylor_variance, variance_from_unit_totals
 
@@ -52,6 +53,7 @@ __all__ = [
     "IndexLevel",
     "IndexResult",
     "compute_index",
+    "compute_index_by",
     "health_indicators",
 ]
 
@@ -168,6 +170,52 @@ def compute_index(
     ``answers`` is rows × items (NaN = missing) in the order of ``item_codes``; ``domain`` (boolean rows)
     restricts the estimate to a domain without dropping rows. See the module docstring for the formulas.
     """
+    return _index(answers, item_codes, design, definition, domain, level, method, with_se, None, 0)[0]
+
+
+def compute_index_by(
+    answers: npt.ArrayLike,
+    item_codes: Sequence[str],
+    design: Design,
+    definition: Mapping[str, Any],
+    groups: npt.ArrayLike,
+    n_groups: int,
+    *,
+    level: float = 0.95,
+    method: CIMethod = "logit",
+) -> tuple[IndexResult, list[IndexResult]]:
+    """The index over all rows and in each domain ``groups == g`` (``g`` in ``0..n_groups-1``; -1: in none).
+
+    The same numbers as :func:`compute_index` over all rows and with ``domain=groups == g``, from one pass
+    over the rows (designs with two or more weighting adjustments take one pass per domain).
+    """
+    codes = np.asarray(groups, dtype=np.intp)
+    if codes.shape != (design.n,) or (codes.size and (codes.min() < -1 or codes.max() >= n_groups)):
+        raise IndexDefinitionError(f"groups must be {design.n} codes from -1 to {n_groups - 1}")
+    if len(design.adjustments) > 1:
+        whole = compute_index(answers, item_codes, design, definition, level=level, method=method)
+        parts = [
+            compute_index(answers, item_codes, design, definition, domain=codes == g, level=level, method=method)
+            for g in range(n_groups)
+        ]
+        return whole, parts
+    results = _index(answers, item_codes, design, definition, None, level, method, True, codes, n_groups)
+    return results[0], results[1:]
+
+
+def _index(
+    answers: npt.ArrayLike,
+    item_codes: Sequence[str],
+    design: Design,
+    definition: Mapping[str, Any],
+    domain: npt.ArrayLike | None,
+    level: float,
+    method: CIMethod,
+    with_se: bool,
+    groups: IntArray | None,
+    n_groups: int,
+) -> list[IndexResult]:
+    """:func:`compute_index` over one domain, or (``groups``) over all rows and then each group."""
     y = np.asarray(answers, dtype=np.float64)
     if y.ndim != 2 or y.shape[1] != len(item_codes):
         raise IndexDefinitionError(f"answers must be rows × {len(item_codes)} items, got shape {y.shape}")
@@ -203,7 +251,6 @@ def compute_index(
     member_agg32 = np.ascontiguousarray(member[:, :n_agg], dtype=np.float32)
     item_pos = np.array([pos[lv.items[0]] for lv in levels[n_agg:]], dtype=np.intp)
     fast_se = with_se and len(design.adjustments) <= 1
-    nonzero = (w != 0).astype(np.float64)
 
     def blocks() -> Iterator[tuple[int, int, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]]:
         for r0 in range(0, design.n, _ROW_CHUNK):
@@ -241,56 +288,222 @@ def compute_index(
             out[partial] = (ac[partial].astype(np.float32) @ member_agg32) > 0
         return out
 
-    def indicator(units: IntArray, values: FloatArray, size: int) -> sparse.csr_matrix:
-        return sparse.csr_matrix((values, (units, np.arange(units.shape[0]))), shape=(size, units.shape[0]))
-
-    w_item = np.zeros(m)
-    ws_item = np.zeros(m)
-    wv_item = np.zeros(m)
-    n_item = np.zeros(m)
-    w2_item = np.zeros(m)
-    n_resp = np.zeros(n_lv)
-    w_resp = np.zeros(n_lv)
-    w2_resp = np.zeros(n_lv)
-    psu_answers = np.zeros((design.n_psu, m))
-    acc = UnitTotals(design, 3 * m) if fast_se else None
-    gram = np.zeros((3 * m, 3 * m))
-    wv2_item = np.zeros(m)
-    # deff of aggregated levels needs sum_i z_i^2 / w_i (a Gram matrix of the basis): on a systematic
-    # subsample of rows when the exact product would cost more than _GRAM_BUDGET multiply-adds
-    gram_step = max(1, int(np.ceil(design.n * (3 * m) ** 2 / _GRAM_BUDGET)))
+    n_buckets = 1 if groups is None else n_groups + 1
+    bucket_of = None if groups is None else np.where(groups < 0, n_groups, groups)
+    acc = _Accumulator(design, m, n_agg, n_buckets, with_se=with_se, fast_se=fast_se)
     for r0, r1, ac, sc, vc, partial in blocks():
-        wc = w[r0:r1]
-        w_item += wc @ ac
-        ws_item += wc @ sc
-        wv_item += wc @ vc
-        if with_se:
-            wv2_item += wc @ (vc * vc)
-        n_item += (r1 - r0) - np.count_nonzero(ac == 0.0, axis=0)
-        w2_item += (wc * wc) @ ac
-        if n_agg:
-            rc = responded(ac, partial)
-            n_resp[:n_agg] += rc.sum(axis=0)
-            w_resp[:n_agg] += wc @ rc
-            w2_resp[:n_agg] += (wc * wc) @ rc
-        if with_se:
-            psu_answers += indicator(design.psu[r0:r1], nonzero[r0:r1], design.n_psu) @ ac
-        if acc is not None:
-            for b, part in enumerate((sc, ac, vc)):
-                acc.add(r0, r1, part, offset=b * m, row_weights=wc)
-        if with_se and n_agg:
-            first = (-r0) % gram_step
-            sub_w = wc[first::gram_step]
-            basis = np.hstack([sc[first::gram_step], ac[first::gram_step], vc[first::gram_step]])
-            gram += (basis * (sub_w * gram_step)[:, None]).T @ basis
+        rc = responded(ac, partial) if n_agg else None
+        acc.add(r0, r1, None if bucket_of is None else bucket_of[r0:r1], ac, sc, vc, rc)
+
+    def row_variance(mat: FloatArray, cs: FloatArray, cv: FloatArray) -> tuple[FloatArray, FloatArray]:
+        var_s = np.zeros(n_lv)
+        var_v = np.zeros(n_lv)
+        for start in range(0, n_lv, _LEVEL_CHUNK):
+            stop = min(n_lv, start + _LEVEL_CHUNK)
+            zs = np.empty((design.n, stop - start))
+            zv = np.empty((design.n, stop - start))
+            mat_c = np.ascontiguousarray(mat[:, start:stop])
+            cs_c = np.ascontiguousarray(cs[:, start:stop])
+            cv_c = np.ascontiguousarray(cv[:, start:stop])
+            for r0, r1, ac, sc, vc, _ in blocks():
+                wr = w[r0:r1, None]
+                zs[r0:r1] = wr * (sc @ mat_c - ac @ cs_c)
+                zv[r0:r1] = wr * (vc @ mat_c - ac @ cv_c)
+            var_s[start:stop] = taylor_variance(design, zs, overwrite=True)
+            var_v[start:stop] = taylor_variance(design, zv, overwrite=True)
+        return var_s, var_v
+
+    shape = _Shape(levels, member, k, n_agg, item_pos, aggregation)
+    variance = None if fast_se else row_variance
+    slots = [list(range(n_buckets))] + ([[g] for g in range(n_groups)] if groups is not None else [])
+    return [_finish(design, definition, shape, acc.slot(b), level, method, with_se, variance) for b in slots]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The levels of an index and how items make them up."""
+
+    levels: list[_Level]
+    member: FloatArray
+    k: FloatArray
+    n_agg: int
+    item_pos: IntArray
+    aggregation: str
+
+
+@dataclass
+class _Sums:
+    """Weighted sums over the rows of one domain (or all rows) that the level estimates need."""
+
+    w_item: FloatArray
+    ws_item: FloatArray
+    wv_item: FloatArray
+    wv2_item: FloatArray
+    n_item: FloatArray
+    w2_item: FloatArray
+    n_resp: FloatArray
+    w_resp: FloatArray
+    w2_resp: FloatArray
+    psu_answers: FloatArray
+    gram: FloatArray
+    unit_totals: UnitTotals | None
+
+
+class _Accumulator:
+    """One pass over row chunks that accumulates :class:`_Sums` for ``n_buckets`` disjoint row groups at once.
+
+    ``add`` takes each row's bucket (None: every row in bucket 0). Bucket sums come from sparse indicator
+    products, so the cost of a pass hardly grows with the number of buckets; with one bucket the dense
+    products of a plain estimate are used.
+    """
+
+    def __init__(self, design: Design, m: int, n_agg: int, n_buckets: int, *, with_se: bool, fast_se: bool) -> None:
+        self.design, self.m, self.n_agg, self.b = design, m, n_agg, n_buckets
+        self.with_se = with_se
+        b = n_buckets
+        self.item = np.zeros((6, b, m))  # w, ws, wv, wv2, n, w2
+        self.resp = np.zeros((3, b, n_agg))  # n, w, w2
+        self.psu_answers = np.zeros((design.n_psu * b, m))
+        self.gram = np.zeros((b, 3 * m, 3 * m))
+        # deff of aggregated levels needs sum_i z_i^2 / w_i (a Gram matrix of the basis): on a systematic
+        # subsample of rows when the exact product would cost more than _GRAM_BUDGET multiply-adds
+        self.gram_step = max(1, int(np.ceil(design.n * (3 * m) ** 2 / _GRAM_BUDGET)))
+        self.nonzero = (design.weights != 0).astype(np.float64)
+        self.template = UnitTotals(design, 3 * m) if fast_se else None
+        if self.template is not None and b > 1:
+            t = self.template
+            t.units = [np.zeros((u.shape[0] * b, u.shape[1])) for u in t.units]
+            t.cell_sums = [np.zeros((c.shape[0] * b, c.shape[1])) for c in t.cell_sums]
+            if isinstance(t.adj, GregAdjustment):
+                t.xtb = np.zeros((b, *t.xtb.shape))
+
+    def add(
+        self,
+        r0: int,
+        r1: int,
+        bucket: IntArray | None,
+        ac: FloatArray,
+        sc: FloatArray,
+        vc: FloatArray,
+        rc: FloatArray | None,
+    ) -> None:
+        """Accumulate rows ``r0:r1``: answered, satisfied and value blocks, and the responded block."""
+        design, m = self.design, self.m
+        wc = design.weights[r0:r1]
+        rows = r1 - r0
+        if bucket is None:
+            totals = [wc @ ac, wc @ sc, wc @ vc]
+            totals.append(wc @ (vc * vc) if self.with_se else np.zeros(m))
+            totals += [rows - np.count_nonzero(ac == 0.0, axis=0), (wc * wc) @ ac]
+            self.item[:, 0] += np.array(totals)
+            if rc is not None:
+                self.resp[:, 0] += np.array([rc.sum(axis=0), wc @ rc, (wc * wc) @ rc])
+        else:
+            ind_w, ind_1, ind_w2 = (_indicator(bucket, v, self.b) for v in (wc, np.ones(rows), wc * wc))
+            vv = ind_w @ (vc * vc) if self.with_se else np.zeros((self.b, m))
+            self.item += np.array([ind_w @ ac, ind_w @ sc, ind_w @ vc, vv, ind_1 @ ac, ind_w2 @ ac])
+            if rc is not None:
+                self.resp += np.array([ind_1 @ rc, ind_w @ rc, ind_w2 @ rc])
+        b = 0 if bucket is None else bucket
+        if self.with_se:
+            codes = design.psu[r0:r1] * self.b + b
+            self.psu_answers += _indicator(codes, self.nonzero[r0:r1], design.n_psu * self.b) @ ac
+        template = self.template
+        if template is not None:
+            for k, part in enumerate((sc, ac, vc)):
+                if bucket is None:
+                    template.add(r0, r1, part, offset=k * m, row_weights=wc)
+                else:
+                    self._add_buckets(template, r0, r1, bucket, part, k * m, wc)
+        if self.with_se and self.n_agg:
+            first = (-r0) % self.gram_step
+            sub = slice(first, None, self.gram_step)
+            basis = np.hstack([sc[sub], ac[sub], vc[sub]])
+            weighted = basis * (wc[sub] * self.gram_step)[:, None]
+            if bucket is None:
+                self.gram[0] += weighted.T @ basis
+            else:
+                sub_bucket = bucket[sub]
+                for j in np.unique(sub_bucket).tolist():
+                    rows_j = sub_bucket == j
+                    self.gram[j] += weighted[rows_j].T @ basis[rows_j]
+
+    def _add_buckets(
+        self, t: UnitTotals, r0: int, r1: int, bucket: IntArray, block: FloatArray, offset: int, rw: FloatArray
+    ) -> None:
+        """:meth:`UnitTotals.add` with every unit and cell split by bucket (code × buckets + bucket)."""
+        cols = slice(offset, offset + block.shape[1])
+        b = self.b
+        for s in range(t.n_stages):
+            st = self.design.stages[s]
+            t.units[s][:, cols] += _indicator(st.unit[r0:r1] * b + bucket, rw, st.n_units * b) @ block
+        adj = t.adj
+        if isinstance(adj, RakingAdjustment):
+            for k, (c, n_cells) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
+                ind = _indicator(c[r0:r1] * b + bucket, rw * t.row_factor[k][r0:r1], n_cells * b)
+                t.cell_sums[k][:, cols] += ind @ block
+        elif isinstance(adj, PostStratAdjustment):
+            ind = _indicator(adj.cells[r0:r1] * b + bucket, rw * t.row_factor[0][r0:r1], adj.n_cells * b)
+            t.cell_sums[0][:, cols] += ind @ block
+        elif isinstance(adj, GregAdjustment):
+            x = adj.x[r0:r1] * (rw / adj.g[r0:r1])[:, None]
+            for j in np.unique(bucket).tolist():
+                rows_j = bucket == j
+                t.xtb[j][:, cols] += x[rows_j].T @ block[rows_j]
+
+    def slot(self, buckets: list[int]) -> _Sums:
+        """The sums over the rows of ``buckets``."""
+        w, ws, wv, wv2, n, w2 = self.item[:, buckets].sum(axis=1)
+        n_resp, w_resp, w2_resp = self.resp[:, buckets].sum(axis=1)
+        b = self.b
+        psu_answers = self.psu_answers.reshape(-1, b, self.m)[:, buckets].sum(axis=1)
+        totals = None
+        if self.template is not None:
+            totals = self.template
+            if b > 1:
+                totals = copy.copy(self.template)
+                totals.units = [u.reshape(-1, b, u.shape[1])[:, buckets].sum(axis=1) for u in self.template.units]
+                totals.cell_sums = [
+                    c.reshape(-1, b, c.shape[1])[:, buckets].sum(axis=1) for c in self.template.cell_sums
+                ]
+                if isinstance(totals.adj, GregAdjustment):
+                    totals.xtb = self.template.xtb[buckets].sum(axis=0)
+        gram = self.gram[buckets].sum(axis=0)
+        return _Sums(w, ws, wv, wv2, n, w2, n_resp, w_resp, w2_resp, psu_answers, gram, totals)
+
+
+def _indicator(codes: IntArray, values: FloatArray, size: int) -> sparse.csc_matrix:
+    """``size`` × rows, ``values[i]`` at (codes[i], i): one entry per column, so built without sorting."""
+    rows = codes.shape[0]
+    return sparse.csc_matrix((values, codes, np.arange(rows + 1)), shape=(size, rows))
+
+
+RowVariance = Callable[[FloatArray, FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
+
+
+def _finish(
+    design: Design,
+    definition: Mapping[str, Any],
+    shape: _Shape,
+    sums: _Sums,
+    level: float,
+    method: CIMethod,
+    with_se: bool,
+    row_variance: RowVariance | None,
+) -> IndexResult:
+    """Estimates, SEs, CIs and design effects of every level from the sums of one domain."""
+    levels, member, k, n_agg, item_pos = shape.levels, shape.member, shape.k, shape.n_agg, shape.item_pos
+    n_lv = len(levels)
+    w_item, ws_item, wv_item, wv2_item = sums.w_item, sums.ws_item, sums.wv_item, sums.wv2_item
+    n_item, w2_item = sums.n_item, sums.w2_item
+    n_resp = np.concatenate([sums.n_resp, n_item[item_pos]])
+    w_resp = np.concatenate([sums.w_resp, w_item[item_pos]])
+    w2_resp = np.concatenate([sums.w2_resp, w2_item[item_pos]])
     n_answers = n_item @ member
-    n_resp[n_agg:] = n_item[item_pos]
-    w_resp[n_agg:] = w_item[item_pos]
-    w2_resp[n_agg:] = w2_item[item_pos]
     with np.errstate(divide="ignore", invalid="ignore"):
         p_item = ws_item / w_item
         mu_item = wv_item / w_item
-        if aggregation == "item_mean":
+        if shape.aggregation == "item_mean":
             p_lv = (p_item @ member) / k
             mu_lv = (mu_item @ member) / k
             mat = member / (k[None, :] * w_item[:, None])
@@ -311,43 +524,29 @@ def compute_index(
     ss_s = np.zeros(n_lv)
     ss_v = np.zeros(n_lv)
     if with_se:
-        present = (psu_answers @ member) > 0
+        present = (sums.psu_answers @ member) > 0
         strata_present = group_sum(design.stages[0].group_of_unit, present.astype(np.float64), design.n_strata) > 0
         df_lv = present.sum(axis=0) - strata_present.sum(axis=0)
     else:
         df_lv = np.full(n_lv, design.degrees_of_freedom())
-    if fast_se:
+    if with_se:
         # level scores are linear in the basis [w s, w a, w v]: z_s = basis @ c_s, z_v = basis @ c_v
         zero = np.zeros_like(mat)
         coef = np.hstack([np.vstack([mat, -cs, zero]), np.vstack([zero, -cv, mat])])  # 3m × 2L
-        if acc is None:
-            raise SamplingError("internal error: unit totals were not accumulated")
-        var = variance_from_unit_totals(design, [u @ coef for u in acc.totals()])
-        var_s, var_v = var[:n_lv], var[n_lv:]
-    if with_se:
-        zero = np.zeros_like(mat)
-        coef = np.hstack([np.vstack([mat, -cs, zero]), np.vstack([zero, -cv, mat])])  # 3m × 2L
-        quad = np.einsum("kl,kq,ql->l", coef, gram, coef)  # sum_i z_i^2 / w_i per column
+        if row_variance is not None:
+            var_s, var_v = row_variance(mat, cs, cv)
+        else:
+            if sums.unit_totals is None:
+                raise SamplingError("internal error: unit totals were not accumulated")
+            var = variance_from_unit_totals(design, [u @ coef for u in sums.unit_totals.totals()])
+            var_s, var_v = var[:n_lv], var[n_lv:]
+        quad = np.einsum("kl,kq,ql->l", coef, sums.gram, coef)  # sum_i z_i^2 / w_i per column
         ss_s = quad[:n_lv] * w_resp**2
         ss_v = quad[n_lv:] * w_resp**2
         # items exactly, from the sums: sum w a (s - p)^2 and sum w a (v - mu)^2
         pi, mi = np.nan_to_num(p_item), np.nan_to_num(mu_item)
         ss_s[n_agg:] = (ws_item * (1 - 2 * pi) + pi * pi * w_item)[item_pos]
         ss_v[n_agg:] = (wv2_item - 2 * mi * wv_item + mi * mi * w_item)[item_pos]
-    if with_se and not fast_se:
-        for start in range(0, n_lv, _LEVEL_CHUNK):
-            stop = min(n_lv, start + _LEVEL_CHUNK)
-            zs = np.empty((design.n, stop - start))
-            zv = np.empty((design.n, stop - start))
-            mat_c = np.ascontiguousarray(mat[:, start:stop])
-            cs_c = np.ascontiguousarray(cs[:, start:stop])
-            cv_c = np.ascontiguousarray(cv[:, start:stop])
-            for r0, r1, ac, sc, vc, _ in blocks():
-                wr = w[r0:r1, None]
-                zs[r0:r1] = wr * (sc @ mat_c - ac @ cs_c)
-                zv[r0:r1] = wr * (vc @ mat_c - ac @ cv_c)
-            var_s[start:stop] = taylor_variance(design, zs, overwrite=True)
-            var_v[start:stop] = taylor_variance(design, zv, overwrite=True)
 
     out: list[IndexLevel] = []
     for j, lv in enumerate(levels):
@@ -399,7 +598,7 @@ def compute_index(
         )
         out.append(IndexLevel(lv.code, lv.label, lv.kind, lv.items, est_s, est_v, int(n_answers[j]), nr, deff_s, n_eff))
     code = str(definition.get("overall", {}).get("code", "index")) if definition.get("overall") else "index"
-    return IndexResult(code, aggregation, tuple(out))
+    return IndexResult(code, shape.aggregation, tuple(out))
 
 
 def _deff(var: float, ss: float, sw: float, n: int) -> float | None:

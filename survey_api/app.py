@@ -16,12 +16,14 @@ from survey_api.db.engine import make_engine, make_sessionmaker
 from survey_api.db.models.instruments import PublishedVersionImmutable
 from survey_api.errors import DomainError, TooManyRequests
 from survey_api.estimates.router import router as estimates_router
+from survey_api.exports.router import router as exports_router
 from survey_api.feedback.router import router as feedback_router
 from survey_api.fieldwork.router import router as fieldwork_router
 from survey_api.imports.router import router as imports_router
 from survey_api.instruments.loader import InstrumentFileError
 from survey_api.instruments.router import router as instruments_router
 from survey_api.margins.router import router as margins_router
+from survey_api.plans.router import router as plans_router
 from survey_api.qr.router import router as qr_router
 from survey_api.settings import Settings, get_settings
 from survey_api.units.router import router as units_router
@@ -58,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_router)
     app.include_router(imports_router)
     app.include_router(margins_router)
+    app.include_router(plans_router)
+    app.include_router(exports_router)
     _add_error_handlers(app)
     return app
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, LargeBinary, func, literal, select, text
+from sqlalchemy import ColumnElement, LargeBinary, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from survey_api.db.models import Response
@@ -32,7 +32,7 @@ def score_matrix(
     answers itself, so one value crosses the wire; on SQLite the rows are joined straight off the
     driver's cursor, skipping the per-row result objects that cost more than the scan.
     """
-    conditions = _conditions(version_id, unit_ids, service_point_id, date_from, date_to)
+    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
 
     if session.get_bind().dialect.name == "postgresql":
         query = select(func.string_agg(Response.scores, literal(b"", LargeBinary))).where(*conditions)
@@ -54,13 +54,14 @@ def _raw_cursor(session: Session, query: Any, **options: Any) -> Any:
     return cursor
 
 
-def _conditions(
+def selection_conditions(
     version_id: int,
     unit_ids: Collection[int] | None,
     service_point_id: int | None,
     date_from: date | None,
     date_to: date | None,
 ) -> list[ColumnElement[bool]]:
+    """The filters of a selection: its version, not excluded, units, service point and period."""
     conditions: list[ColumnElement[bool]] = [
         Response.instrument_version_id == version_id,
         Response.excluded.is_(False),
@@ -77,24 +78,66 @@ def _conditions(
 
 
 @dataclass(frozen=True)
+class Labels:
+    """A text column factorised: ``codes`` index the sorted ``levels``; -1 is a missing value."""
+
+    codes: NDArray[np.int32]
+    levels: tuple[str, ...]
+
+    @classmethod
+    def of(cls, values: Sequence[str | None], missing: str | None = None) -> Labels:
+        """Factorise a sequence of strings; None (and ``missing``) are missing values."""
+        distinct = dict.fromkeys(values)  # C loops only: a million values in a few tens of milliseconds
+        distinct.pop(None, None)
+        if missing is not None:
+            distinct.pop(missing, None)
+        levels = tuple(sorted(v for v in distinct if v is not None))
+        position: dict[str | None, int] = {v: i for i, v in enumerate(levels)}
+        position[None] = position[missing] = -1
+        codes = np.fromiter(map(position.__getitem__, values), dtype=np.int32, count=len(values))
+        return cls(codes, levels)
+
+    @property
+    def missing(self) -> int:
+        """Number of missing values."""
+        return int(np.count_nonzero(self.codes < 0))
+
+    def values(self) -> NDArray[np.object_]:
+        """The column as an object array of strings and None."""
+        table = np.empty(len(self.levels) + 1, dtype=object)
+        table[: len(self.levels)] = self.levels
+        table[-1] = None
+        return table[self.codes]
+
+
+@dataclass(frozen=True)
 class DesignRows:
-    """Packed answers and design columns of the matching responses, row for row (ordered by id)."""
+    """Packed answers and design columns of the matching responses, row for row.
+
+    Text columns are factorised (:class:`Labels`); missing numbers are NaN, a missing unit is -1.
+    """
 
     scores: NDArray[np.uint8]
-    stratum: NDArray[np.object_]
-    psu: NDArray[np.object_]
+    stratum: Labels
+    psu: Labels
     design_weight: NDArray[np.float64]
     fpc: NDArray[np.float64]
-    sex: NDArray[np.object_]
-    age_group: NDArray[np.object_]
-    unit_id: NDArray[np.object_]
-    channel: NDArray[np.object_]
-    observed_on: NDArray[np.object_]
+    sex: Labels
+    age_group: Labels
+    unit_id: NDArray[np.int64]
+    channel: Labels
+    observed_on: NDArray[np.datetime64]
 
     @property
     def n(self) -> int:
         """Number of responses."""
         return int(self.scores.shape[0])
+
+
+_TEXT_COLUMNS = ("stratum", "psu", "sex", "age_group", "channel")
+# PostgreSQL sends each text column as one string: values separated by \x1f, \x1e for NULL.
+_SEPARATOR, _NULL = "\x1f", "\x1e"
+_EPOCH = date(2000, 1, 1)
 
 
 def design_rows(
@@ -107,54 +150,86 @@ def design_rows(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> DesignRows:
-    """Scores and design columns of the matching, non-excluded responses, in one query (no ORM objects)."""
+    """Scores and design columns of the matching, non-excluded responses, in one query (no ORM objects).
+
+    PostgreSQL aggregates every column into one value (packed answers and numbers as binary strings, text
+    as one delimited string) in a single scan, sent in binary; SQLite's rows come straight off the driver
+    cursor. Rows are in the order of one scan, the same for every column.
+    """
+    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
+    if session.get_bind().dialect.name == "postgresql":
+        return _design_rows_postgresql(session, width, conditions)
     columns = (
         Response.scores,
-        Response.stratum,
-        Response.psu,
         Response.design_weight,
         Response.fpc,
-        Response.sex,
-        Response.age_group,
         Response.unit_id,
-        Response.channel,
         Response.observed_on,
+        *(getattr(Response, name) for name in _TEXT_COLUMNS),
     )
-    query = (
-        select(*columns)
-        .where(*_conditions(version_id, unit_ids, service_point_id, date_from, date_to))
-        .order_by(Response.id)
+    rows = list(_raw_cursor(session, select(*columns).where(*conditions).order_by(Response.id)))
+    n = len(rows)
+    blob = b"".join(row[0] for row in rows)
+    weight, fpc, unit = (
+        np.fromiter((np.nan if r[k] is None else r[k] for r in rows), dtype=np.float64, count=n) for k in (1, 2, 3)
     )
-    rows = session.connection().execute(query).all()
-    if not rows:
-        empty = np.empty(0, dtype=object)
-        nothing = np.empty(0)
-        return DesignRows(
-            np.empty((0, width), dtype=np.uint8), empty, empty, nothing, nothing, empty, empty, empty, empty, empty
-        )
-    scores, stratum, psu, weight, fpc, sex, age_group, unit_id, channel, observed_on = zip(*rows, strict=True)
+    days = np.array([r[4] for r in rows], dtype="datetime64[D]") if n else np.empty(0, dtype="datetime64[D]")
+    text_columns = [Labels.of([r[5 + k] for r in rows]) for k in range(len(_TEXT_COLUMNS))]
+    return _design(blob, width, weight, fpc, np.nan_to_num(unit, nan=-1).astype(np.int64), days, text_columns)
 
-    def objects(values: tuple[Any, ...]) -> NDArray[np.object_]:
-        out = np.empty(len(values), dtype=object)
-        out[:] = values
-        return out
 
-    def floats(values: tuple[float | None, ...]) -> NDArray[np.float64]:
-        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-    matrix = np.frombuffer(b"".join(bytes(s) for s in scores), dtype=np.uint8).reshape(-1, width)
-    return DesignRows(
-        matrix,
-        objects(stratum),
-        objects(psu),
-        floats(weight),
-        floats(fpc),
-        objects(sex),
-        objects(age_group),
-        objects(unit_id),
-        objects(channel),
-        objects(observed_on),
+def _design_rows_postgresql(session: Session, width: int, conditions: list[ColumnElement[bool]]) -> DesignRows:
+    binary = (
+        "scores",
+        "float8send(coalesce(design_weight, 'NaN'))",
+        "float8send(coalesce(fpc, 'NaN'))",
+        "int8send(coalesce(unit_id, -1)::bigint)",
+        f"int4send(observed_on - DATE '{_EPOCH.isoformat()}')",
     )
+    aggregates = [f"string_agg({value}, ''::bytea)" for value in binary]
+    aggregates += [f"string_agg(coalesce({name}, E'{_NULL}'), E'{_SEPARATOR}')" for name in _TEXT_COLUMNS]
+    columns: list[ColumnElement[Any]] = [literal_column(a) for a in aggregates]
+    query = select(*columns).select_from(Response.__table__).where(*conditions)
+    # One scan feeds every aggregate in the same row order; synchronised scans (which may start a scan in
+    # the middle of the table) and parallel workers are switched off so that the order, and with it the
+    # weighting run's digest, is the table's.
+    connection = session.connection()
+    connection.exec_driver_sql("SET LOCAL synchronize_seqscans = off")
+    connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+    scores, weight, fpc, unit, days, *texts_out = _raw_cursor(session, query, binary=True).fetchone()
+    connection.exec_driver_sql("RESET synchronize_seqscans")
+    connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
+    if scores is None:
+        empty = np.empty(0)
+        return _design(b"", width, empty, empty, np.empty(0, np.int64), np.empty(0, "datetime64[D]"), [])
+    text_columns = [Labels.of(value.split(_SEPARATOR), missing=_NULL) for value in texts_out]
+    offsets = np.frombuffer(bytes(days), dtype=">i4").astype("timedelta64[D]")
+    return _design(
+        bytes(scores),
+        width,
+        np.frombuffer(bytes(weight), dtype=">f8").astype(np.float64),
+        np.frombuffer(bytes(fpc), dtype=">f8").astype(np.float64),
+        np.frombuffer(bytes(unit), dtype=">i8").astype(np.int64),
+        np.datetime64(_EPOCH, "D") + offsets,
+        text_columns,
+    )
+
+
+def _design(
+    blob: bytes,
+    width: int,
+    weight: NDArray[np.float64],
+    fpc: NDArray[np.float64],
+    unit: NDArray[np.int64],
+    days: NDArray[np.datetime64],
+    texts: list[Labels],
+) -> DesignRows:
+    n = len(blob) // width if width else 0
+    if not texts:
+        texts = [Labels(np.empty(0, np.int32), ()) for _ in _TEXT_COLUMNS]
+    stratum, psu, sex, age_group, channel = texts
+    matrix = np.frombuffer(blob, dtype=np.uint8).reshape(n, width)
+    return DesignRows(matrix, stratum, psu, weight, fpc, sex, age_group, unit, channel, days)
 
 
 def has_design(
@@ -167,7 +242,7 @@ def has_design(
     date_to: date | None = None,
 ) -> bool:
     """Whether any matching response carries sample-design columns (strata, PSU, weight or fpc)."""
-    conditions = _conditions(version_id, unit_ids, service_point_id, date_from, date_to)
+    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
     # The predicate exactly as ix_responses_designed has it, so that the partial index serves the query.
     query = select(select(Response.id).where(*conditions, text(f"({DESIGNED})")).exists())
     return session.scalar(query) is True

@@ -27,7 +27,7 @@ from survey_api.estimates.schemas import (
     TargetOut,
     WeightingRunOut,
 )
-from survey_api.estimates.weighted import Levels, empty_levels, index_answers, weighted_levels
+from survey_api.estimates.weighted import Levels, empty_levels, index_answers, weighted_levels, weighted_levels_by
 from survey_api.estimates.weighting import build_design, record_run
 from survey_api.instruments import repository as instruments
 from survey_api.instruments.document import InstrumentDocument
@@ -43,7 +43,7 @@ LEVEL = 0.95
 
 
 @dataclass(frozen=True)
-class _Selection:
+class Selection:
     """What an estimate is over: an instrument version and the response filters."""
 
     version: InstrumentVersion
@@ -145,7 +145,7 @@ def _select(
     service_point: str | None,
     date_from: date | None,
     date_to: date | None,
-) -> _Selection:
+) -> Selection:
     instrument = instruments.instrument_by_code(session, instrument_code)
     if instrument is None:
         raise NotFound(f"no instrument {instrument_code!r}")
@@ -180,11 +180,11 @@ def _select(
         "from": date_from.isoformat() if date_from else None,
         "to": date_to.isoformat() if date_to else None,
     }
-    return _Selection(chosen, document_of(chosen), unit_ids, service_point_id, margin_unit_id, filters)
+    return Selection(chosen, document_of(chosen), unit_ids, service_point_id, margin_unit_id, filters)
 
 
 def _unweighted(
-    session: Session, selection: _Selection, date_from: date | None, date_to: date | None
+    session: Session, selection: Selection, date_from: date | None, date_to: date | None
 ) -> tuple[int, Levels]:
     chosen, document = selection.version, selection.document
     matrix = repository.score_matrix(session, chosen.id, len(chosen.score_items), **selection.query(date_from, date_to))
@@ -206,7 +206,7 @@ def _unweighted(
 
 def _estimate(
     session: Session,
-    selection: _Selection,
+    selection: Selection,
     date_from: date | None,
     date_to: date | None,
     weighted: bool,
@@ -231,43 +231,56 @@ def _estimate(
         run = record_run(session, rows, chosen.id, filters, weighting)
         run_out = WeightingRunOut(id=run.id, method=run.method, margins=run.margins, diagnostics=run.diagnostics)
     answers = index_answers(rows.scores, chosen.score_items, document.index)
-    levels = weighted_levels(answers, weighting.design, document, min_answers=minimum)
     breakdown = None
-    if by is not None:
-        breakdown = []
-        values = _group_values(session, rows, by, period)
-        for value in sorted({v for v in values if v is not None}):
-            domain: NDArray[np.bool_] = values == value
-            overall, groups, elements, items = weighted_levels(
-                answers, weighting.design, document, domain=domain, min_answers=minimum
+    if by is None:
+        levels = weighted_levels(answers, weighting.design, document, min_answers=minimum)
+    else:
+        codes, labels = _group_values(session, rows, by, period)
+        levels, parts = weighted_levels_by(answers, weighting.design, document, codes, len(labels), min_answers=minimum)
+        counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+        breakdown = [
+            BreakdownOut(
+                group={by: value},
+                responses=int(count),
+                overall=overall,
+                groups=groups,
+                elements=elements,
+                items=items,
             )
-            breakdown.append(
-                BreakdownOut(
-                    group={by: value},
-                    responses=int(domain.sum()),
-                    overall=overall,
-                    groups=groups,
-                    elements=elements,
-                    items=items,
-                )
-            )
+            for value, count, (overall, groups, elements, items) in zip(labels, counts, parts, strict=True)
+        ]
     return _Estimate(rows.n, levels, run_out, breakdown)
 
 
-def _group_values(session: Session, rows: repository.DesignRows, by: Breakdown, period: PeriodLength) -> NDArray[Any]:
-    out = np.empty(rows.n, dtype=object)
+def _group_values(
+    session: Session, rows: repository.DesignRows, by: Breakdown, period: PeriodLength
+) -> tuple[NDArray[np.int32], list[str]]:
+    """Each row's group (-1: none) and the groups' names in order."""
     if by == "unit":
-        ids = {v for v in rows.unit_id if v is not None}
-        codes = dict(session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id.in_(ids))).all())
-        out[:] = [codes.get(v) if v is not None else None for v in rows.unit_id]
+        ids = np.unique(rows.unit_id[rows.unit_id >= 0])
+        found = dict(session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id.in_(ids.tolist()))).all())
+        column = repository.Labels(
+            np.searchsorted(ids, rows.unit_id).astype(np.int32), tuple(found.get(int(i), "") for i in ids)
+        )
+        column = repository.Labels(np.where(rows.unit_id >= 0, column.codes, -1).astype(np.int32), column.levels)
     elif by == "period":
+        months = rows.observed_on.astype("datetime64[M]").astype(np.int64)  # months since 1970-01
         if period == "quarter":
-            out[:] = [f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in rows.observed_on]
-        else:
-            out[:] = [f"{d.year}-{d.month:02d}" for d in rows.observed_on]
+            months -= months % 3
+        present, inverse = np.unique(months, return_inverse=True)
+        names = [
+            f"{1970 + m // 12}-Q{m % 12 // 3 + 1}" if period == "quarter" else f"{1970 + m // 12}-{m % 12 + 1:02d}"
+            for m in present.tolist()
+        ]
+        column = repository.Labels(inverse.astype(np.int32).reshape(-1), tuple(names))
     else:
-        out[:] = getattr(rows, by)
-    return out
+        column = getattr(rows, by)
+    # Groups in the order of their names, as before.
+    order = sorted(range(len(column.levels)), key=lambda k: column.levels[k])
+    rank = np.empty(len(order) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    rank[-1] = -1
+    return rank[column.codes], [column.levels[k] for k in order]
 
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
@@ -286,7 +299,7 @@ def previous_period(date_from: date, date_to: date) -> tuple[date, date]:
 
 def _previous(
     session: Session,
-    selection: _Selection,
+    selection: Selection,
     date_from: date,
     date_to: date,
     current: LevelOut,
@@ -339,3 +352,72 @@ def _level_out(level: LevelResult) -> LevelOut:
         mean=level.mean,
         n=level.n,
     )
+
+
+@dataclass(frozen=True)
+class CurrentWeights:
+    """The weights an index over a selection uses: design weight (or 1) times a factor per (sex, age group)."""
+
+    run_id: int
+    method: str
+    factors: dict[tuple[str | None, str | None], float]
+
+    def weight(self, design_weight: float | None, sex: str | None, age_group: str | None) -> float:
+        """The analysis weight of one response."""
+        return (1.0 if design_weight is None else design_weight) * self.factors.get((sex, age_group), 1.0)
+
+
+def current_weights(
+    session: Session,
+    instrument_code: str,
+    *,
+    viewer: User,
+    version: int | None = None,
+    unit: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    settings: Settings | None = None,
+) -> CurrentWeights | None:
+    """The weights of the weighting run a default index over the same selection uses; None when unweighted.
+
+    Post-stratification and raking multiply the design weight by a factor that depends only on the
+    response's cells, so the factors per (sex, age group) give every response's weight.
+    """
+    settings = settings or get_settings()
+    selection = _select(session, instrument_code, viewer, version, unit, None, date_from, date_to)
+    query = selection.query(date_from, date_to)
+    margin_set = margins_for(session, selection.margin_unit_id, date_from, date_to)
+    if margin_set is None and not repository.has_design(session, selection.version.id, **query):
+        return None
+    chosen = selection.version
+    rows = repository.design_rows(session, chosen.id, len(chosen.score_items), **query)
+    if rows.n == 0:
+        return None
+    weighting = build_design(rows, margin_set, lonely_psu=settings.lonely_psu, strict_margins=False)
+    filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
+    run = record_run(session, rows, chosen.id, filters, weighting)
+    base = np.where(np.isnan(rows.design_weight), 1.0, rows.design_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = weighting.design.weights / base
+    cells = (rows.sex.codes.astype(np.int64) + 1) * (len(rows.age_group.levels) + 1) + rows.age_group.codes + 1
+    present, first = np.unique(cells, return_index=True)
+    sexes, ages = (None, *rows.sex.levels), (None, *rows.age_group.levels)
+    width = len(rows.age_group.levels) + 1
+    factors = {
+        (sexes[c // width], ages[c % width]): float(ratio[i])
+        for c, i in zip(present.tolist(), first.tolist(), strict=True)
+    }
+    return CurrentWeights(run.id, run.method, factors)
+
+
+def resolve_selection(
+    session: Session,
+    instrument_code: str,
+    viewer: User,
+    version: int | None,
+    unit: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> Selection:
+    """The instrument version and response filters a request names, checked as for an index (404, 403, 422)."""
+    return _select(session, instrument_code, viewer, version, unit, None, date_from, date_to)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sampling import Design, IndexLevel, compute_index
+from sampling import Design, IndexLevel, IndexResult, compute_index, compute_index_by
 from survey_api.db.models.responses import MISSING_SCORE
 from survey_api.estimates.schemas import LevelOut
 from survey_api.instruments.document import IndexDefinition, InstrumentDocument, Text
@@ -42,9 +42,13 @@ def sampling_definition(index: IndexDefinition) -> dict[str, Any]:
 def index_answers(scores: NDArray[np.uint8], score_items: Sequence[str], index: IndexDefinition) -> NDArray[np.float64]:
     """Rows × index items as floats, NaN where unanswered, in the order of the index's elements."""
     position = {code: i for i, code in enumerate(score_items)}
-    packed = scores[:, [position[code] for e in index.elements for code in e.items]]
-    answers = packed.astype(np.float64)
-    answers[packed == MISSING_SCORE] = np.nan
+    columns = [position[code] for e in index.elements for code in e.items]
+    # One gather through a 256-entry table turns bytes into floats and MISSING_SCORE into NaN at once.
+    table = np.arange(256, dtype=np.float64)
+    table[MISSING_SCORE] = np.nan
+    answers = np.empty((scores.shape[0], len(columns)))
+    for start in range(0, scores.shape[0], 65_536):
+        answers[start : start + 65_536] = table[scores[start : start + 65_536][:, columns]]
     return answers
 
 
@@ -60,6 +64,28 @@ def weighted_levels(
     index = document.index
     codes = [code for e in index.elements for code in e.items]
     result = compute_index(answers, codes, design, sampling_definition(index), domain=domain)
+    return _levels_of(result, document, min_answers)
+
+
+def weighted_levels_by(
+    answers: NDArray[np.float64],
+    design: Design,
+    document: InstrumentDocument,
+    groups: NDArray[np.int32],
+    n_groups: int,
+    *,
+    min_answers: int,
+) -> tuple[Levels, list[Levels]]:
+    """:func:`weighted_levels` over all responses and in each domain ``groups == g``, in one pass."""
+    index = document.index
+    codes = [code for e in index.elements for code in e.items]
+    whole, parts = compute_index_by(answers, codes, design, sampling_definition(index), groups, n_groups)
+    return _levels_of(whole, document, min_answers), [_levels_of(p, document, min_answers) for p in parts]
+
+
+def _levels_of(result: IndexResult, document: InstrumentDocument, min_answers: int) -> Levels:
+    index = document.index
+    codes = [code for e in index.elements for code in e.items]
     found = {(lv.kind, lv.code): lv for lv in result.levels}
     items = document.items_by_code()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, cast
 
 import numpy as np
@@ -21,7 +21,7 @@ from sampling import Design, LonelyPSU, SamplingError, make_design, poststratify
 from survey_api.db.inserts import insert_once
 from survey_api.db.models import WeightingRun
 from survey_api.errors import InvalidInput
-from survey_api.estimates.repository import DesignRows
+from survey_api.estimates.repository import DesignRows, Labels
 from survey_api.hashing import canonical_digest
 from survey_api.margins.service import MarginSet
 
@@ -55,25 +55,31 @@ def build_design(
     """
     n = rows.n
     has_weight = ~np.isnan(rows.design_weight) & use_design
-    has_strata = use_design and any(v is not None for v in rows.stratum)
-    has_psu = use_design and any(v is not None for v in rows.psu)
+    has_strata = use_design and rows.stratum.missing < n
+    has_psu = use_design and rows.psu.missing < n
     has_fpc = use_design and n > 0 and bool((~np.isnan(rows.fpc)).all())
     designed = bool(has_weight.any()) or has_strata or has_psu or has_fpc
     params: dict[str, Any] = {"lonely_psu": lonely_psu, "fpc": has_fpc}
     if use_design and (~np.isnan(rows.fpc)).any() and not has_fpc:
         params["fpc_ignored"] = "not given for every response"
+    weights = np.where(has_weight, rows.design_weight, 1.0)
+    strata = np.where(rows.stratum.codes < 0, 0, rows.stratum.codes + 1) if has_strata else None
+    # A response without a PSU is its own PSU: codes after those of the named PSUs.
+    clusters = np.where(rows.psu.codes < 0, len(rows.psu.levels) + np.arange(n), rows.psu.codes) if has_psu else None
+    options: dict[str, Any] = {"fpc": rows.fpc if has_fpc else None, "nest": True, "lonely_psu": lonely_psu}
     try:
-        design = make_design(
-            n,
-            weights=np.where(has_weight, rows.design_weight, 1.0),
-            strata=[s or "" for s in rows.stratum] if has_strata else None,
-            clusters=[p if p is not None else f"\x00{i}" for i, p in enumerate(rows.psu)] if has_psu else None,
-            fpc=rows.fpc if has_fpc else None,
-            nest=True,
-            lonely_psu=lonely_psu,
-        )
-    except SamplingError as exc:
-        raise InvalidInput(f"the responses' sample design is not valid: {exc}") from None
+        # Codes in the order of the sorted labels, so the design is the one the labels give, built faster.
+        design = make_design(n, weights=weights, strata=strata, clusters=clusters, **options)
+    except SamplingError:
+        try:  # again with the labels, for an error that names them
+            make_design(
+                n, weights=weights, strata=_text(rows.stratum, has_strata), clusters=_psus(rows, has_psu), **options
+            )
+        except SamplingError as exc:
+            raise InvalidInput(f"the responses' sample design is not valid: {exc}") from None
+        raise
+    if has_strata:  # the strata by name again, for messages (code 0: no stratum)
+        design = replace(design, strata_labels=np.array(["", *rows.stratum.levels])[design.strata_labels])
 
     steps = ["design"] if designed else []
     margins: dict[str, Any] = {}
@@ -97,18 +103,26 @@ def build_design(
     return Weighting(design, "+".join(steps) or "none", margins, params, diagnostics)
 
 
+def _text(column: Labels, used: bool) -> list[str] | None:
+    return [v or "" for v in column.values()] if used else None
+
+
+def _psus(rows: DesignRows, used: bool) -> list[str] | None:
+    return [p if p is not None else f"\x00{i}" for i, p in enumerate(rows.psu.values())] if used else None
+
+
 def _missing_variables(rows: DesignRows, margins: dict[str, dict[str, float]]) -> str:
     """Why the margins cannot apply to these responses ("" when they can)."""
     reasons = []
     for variable in margins:
-        blank = sum(1 for v in getattr(rows, variable) if v is None)
+        blank = getattr(rows, variable).missing
         if blank:
             reasons.append(f"{blank} of {rows.n} responses have no {variable}, so the {variable} margins cannot apply")
     return "; ".join(reasons)
 
 
 def _adjust(design: Design, rows: DesignRows, margins: dict[str, dict[str, float]]) -> tuple[Design, dict[str, Any]]:
-    columns = [np.asarray(getattr(rows, variable)).astype(str) for variable in margins]
+    columns = [np.asarray(getattr(rows, variable).levels)[getattr(rows, variable).codes] for variable in margins]
     population = [cast(Mapping[object, float], totals) for totals in margins.values()]
     try:
         if len(margins) == 1:
@@ -140,7 +154,8 @@ def inputs_digest(rows: DesignRows, version_id: int, filters: dict[str, Any], we
     digest.update(rows.design_weight.tobytes())
     digest.update(rows.fpc.tobytes())
     for column in (rows.stratum, rows.psu, rows.sex, rows.age_group):
-        digest.update("\x1f".join("\x00" if v is None else str(v) for v in column).encode())
+        digest.update("\x1f".join(column.levels).encode() + b"\x00")
+        digest.update(column.codes.tobytes())
     return digest.hexdigest()
 
 

@@ -43,6 +43,12 @@ RESPONDENT_COLUMNS = ("completed_at", "service_point", "sex", "age_group")
 CHANNEL = "import"
 _ID_NAMESPACE = uuid.UUID("6b1f0c1e-4d0a-5c7e-9a51-2f3c1d0e8b77")
 _BATCH = 5000
+# A file exported by ``GET /api/v1/exports/responses.csv`` imports as it is: its design columns are named
+# ``stratum`` and ``design_weight`` (``weight`` is then the derived analysis weight), ``observed_on`` is the
+# completion day, and the other columns describe the stored response and are not read.
+EXPORT_ALIASES = {"stratum": "strata", "design_weight": "weight", "observed_on": "completed_at"}
+EXPORT_ONLY_COLUMNS = ("id", "instrument_version", "unit", "channel", "received_at", "weight")
+_IGNORED = "\x00ignored:"
 
 
 @dataclass(frozen=True)
@@ -66,9 +72,10 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
     document = document_of(chosen)
     file_digest = hashlib.sha256(data).hexdigest()
     header, records = _read(data)
+    header = _exported_header(header)
     errors: list[dict[str, Any]] = []
     items = document.items_by_code()
-    known = set(items) | set(DESIGN_COLUMNS) | set(RESPONDENT_COLUMNS)
+    known = set(items) | set(DESIGN_COLUMNS) | set(RESPONDENT_COLUMNS) | {_IGNORED + c for c in EXPORT_ONLY_COLUMNS}
     seen: set[str] = set()
     for name in header:
         if name in seen:
@@ -162,6 +169,21 @@ def _read(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
                 yield reader.line_num, record
 
     return header, records()
+
+
+def _exported_header(header: list[str]) -> list[str]:
+    """The header of an exported file in import terms (unchanged for any other file)."""
+    if "design_weight" not in header:
+        return header
+    renamed = []
+    for name in header:
+        if name in EXPORT_ONLY_COLUMNS:
+            renamed.append(_IGNORED + name)
+        elif name in EXPORT_ALIASES and (name != "observed_on" or "completed_at" not in header):
+            renamed.append(EXPORT_ALIASES[name])
+        else:
+            renamed.append(name)
+    return renamed
 
 
 class _Answers:

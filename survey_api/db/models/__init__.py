@@ -5,6 +5,7 @@ from survey_api.db.models.audit import AuditEntry
 from survey_api.db.models.feedback import Feedback, FeedbackContact
 from survey_api.db.models.fieldwork import Assignment, ContactAttempt
 from survey_api.db.models.instruments import Instrument, InstrumentVersion
+from survey_api.db.models.plans import FrameUnit, SampleUnit, SamplingPlan
 from survey_api.db.models.qr import QrLink, ReceiptClaim
 from survey_api.db.models.responses import Response
 from survey_api.db.models.units import OrgUnit, ServicePoint
@@ -19,6 +20,7 @@ __all__ = [
     "ContactAttempt",
     "Feedback",
     "FeedbackContact",
+    "FrameUnit",
     "Instrument",
     "InstrumentVersion",
     "OrgUnit",
@@ -26,6 +28,8 @@ __all__ = [
     "QrLink",
     "ReceiptClaim",
     "Response",
+    "SampleUnit",
+    "SamplingPlan",
     "ServicePoint",
     "User",
     "WeightingRun",

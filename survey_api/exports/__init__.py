@@ -1,0 +1,1 @@
+"""Exports for analysts: responses with design columns and weights (CSV, XLSX) and codebooks."""

@@ -1,0 +1,109 @@
+"""HTTP endpoints for exports: responses as CSV or XLSX, and codebooks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from survey_api.deps import AnalystUser, SessionDep, SettingsDep
+from survey_api.exports import service
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Instrument = Annotated[str, Query(description="Instrument code, e.g. sipas")]
+Version = Annotated[int | None, Query(description="Version number; default the latest published")]
+Unit = Annotated[str | None, Query(description="Org unit code; includes the units below it")]
+From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
+To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
+
+
+def _export(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnalystUser,
+    instrument: Instrument,
+    version: Version = None,
+    unit: Unit = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> service.Export:
+    return service.responses(
+        session,
+        request.app.state.sessionmaker,
+        instrument,
+        viewer=user,
+        version=version,
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
+        settings=settings,
+    )
+
+
+def _headers(export: service.Export, filename: str) -> dict[str, str]:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if export.weighting_run is not None:
+        headers["X-Weighting-Run"] = str(export.weighting_run)
+    return headers
+
+
+@router.get("/responses.csv", response_class=StreamingResponse)
+def responses_csv(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnalystUser,
+    instrument: Instrument,
+    version: Version = None,
+    unit: Unit = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> StreamingResponse:
+    """One row per response: ids, service point, unit, channel, days, design columns, the analysis weight of
+    the current weighting run (``weight``, when weights apply), then one column per item (multiple choices as
+    ``1;3``). Streamed; a unit manager gets their own units."""
+    export = _export(request, session, settings, user, instrument, version, unit, date_from, date_to)
+    return StreamingResponse(
+        service.csv_chunks(export.header, export.rows),
+        media_type="text/csv; charset=utf-8",
+        headers=_headers(export, f"{instrument}-responses.csv"),
+    )
+
+
+@router.get("/responses.xlsx", response_class=StreamingResponse)
+def responses_xlsx(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnalystUser,
+    instrument: Instrument,
+    version: Version = None,
+    unit: Unit = None,
+    date_from: From = None,
+    date_to: To = None,
+) -> StreamingResponse:
+    """As the CSV, as a workbook with a second sheet, the codebook (written to a temporary file first)."""
+    export = _export(request, session, settings, user, instrument, version, unit, date_from, date_to)
+    return StreamingResponse(
+        service.file_chunks(service.xlsx_file(export)),
+        media_type=XLSX,
+        headers=_headers(export, f"{instrument}-responses.xlsx"),
+    )
+
+
+@router.get("/codebook.csv", response_class=StreamingResponse)
+def codebook_csv(
+    session: SessionDep, user: AnalystUser, instrument: Instrument, version: Version = None
+) -> StreamingResponse:
+    """Item code, section, type, texts (vi, en), options ("1=…; 2=…") and index element and group."""
+    rows = service.codebook_for(session, instrument, viewer=user, version=version)
+    return StreamingResponse(
+        service.csv_chunks(service.CODEBOOK_COLUMNS, iter(rows)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{instrument}-codebook.csv"'},
+    )

@@ -1,0 +1,1 @@
+"""Sampling plans: frames, the reproducible multistage draw, assignment, replacements and fieldwork progress."""

@@ -1,0 +1,184 @@
+"""Reading a stage's frame file (CSV or XLSX) and checking every row; all problems are reported together.
+
+One file per stage. Columns: ``ref`` (unique), ``label``; the first stage's strata in the design's
+``stratum_column`` (every row needs one when the design is stratified); ``parent`` (a ref of the previous
+stage, required from the second stage on; a unit inherits its parent's stratum); the stage's
+``size_column`` (a positive number, required for PPS). Other columns are kept as attributes. Rows are
+numbered as a spreadsheet shows them (the header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from survey_api.errors import InvalidInput
+from survey_api.imports.service import describe_error
+
+_XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class FrameRow:
+    """A checked row of a frame file."""
+
+    row_number: int
+    ref: str
+    label: str | None
+    stratum: str | None
+    parent_ref: str | None
+    size: float | None
+    attributes: dict[str, str]
+
+
+def read_table(data: bytes, filename: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Header and non-blank data rows (with their spreadsheet row numbers) of a CSV or XLSX file."""
+    if data.startswith(_XLSX_MAGIC) or (filename or "").lower().endswith(".xlsx"):
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 or XLSX") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = [(reader.line_num, record) for record in reader]
+    return _split(rows)
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InvalidInput(f"the file is not a readable XLSX workbook: {exc}") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = [
+            (number, [_cell(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)
+        ]
+    finally:
+        book.close()
+    return _split(rows)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _split(rows: list[tuple[int, list[str]]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    if not rows:
+        raise InvalidInput("the file is empty; the first row must name the columns")
+    header = [name.strip() for name in rows[0][1]]
+    while header and not header[-1]:
+        header.pop()
+    data = [(n, cells[: len(header)] + [""] * (len(header) - len(cells))) for n, cells in rows[1:]]
+    return header, [(n, cells) for n, cells in data if any(c.strip() for c in cells)]
+
+
+def check_frame(
+    header: list[str],
+    records: list[tuple[int, list[str]]],
+    *,
+    stage: int,
+    stratum_column: str | None,
+    size_column: str,
+    size_required: bool,
+    parents: Mapping[str, str | None] | None,
+) -> list[FrameRow]:
+    """Every row checked; raises :class:`InvalidInput` with all problems (``{"row", "item", "problem"}``).
+
+    ``parents`` maps the previous stage's refs to their strata (None at the first stage).
+    """
+    errors: list[dict[str, Any]] = []
+    required = ["ref"] + (["parent"] if parents is not None else [])
+    if parents is None and stratum_column:
+        required.append(stratum_column)
+    if size_required:
+        required.append(size_column)
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            errors.append({"row": 1, "item": name, "problem": "the column appears twice"})
+        seen.add(name)
+    errors += [{"row": 1, "item": name, "problem": "required column missing"} for name in required if name not in seen]
+    if errors:
+        raise _invalid(errors)
+    known = {"ref", "label", "parent", size_column} | ({stratum_column} if stratum_column else set())
+    rows: list[FrameRow] = []
+    refs: dict[str, int] = {}
+    for number, record in records:
+        cells = {name: value.strip() for name, value in zip(header, record, strict=True)}
+        problems: list[dict[str, Any]] = []
+        ref = cells["ref"]
+        if not ref:
+            problems.append({"item": "ref", "problem": "blank"})
+        elif len(ref) > 100:
+            problems.append({"item": "ref", "problem": "longer than 100 characters"})
+        elif ref in refs:
+            problems.append({"item": "ref", "problem": f"{ref!r} appears again (first in row {refs[ref]})"})
+        else:
+            refs[ref] = number
+        label = cells.get("label") or None
+        if label is not None and len(label) > 255:
+            problems.append({"item": "label", "problem": "longer than 255 characters"})
+        stratum: str | None = None
+        parent: str | None = None
+        if parents is None:
+            stratum = cells.get(stratum_column, "") if stratum_column else None
+            if stratum_column and not stratum:
+                problems.append({"item": stratum_column, "problem": "no stratum"})
+            elif stratum is not None and len(stratum) > 64:
+                problems.append({"item": stratum_column, "problem": "longer than 64 characters"})
+        else:
+            parent = cells["parent"]
+            if parent not in parents:
+                problems.append({"item": "parent", "problem": f"{parent!r} is not a unit of stage {stage - 1}"})
+            else:
+                stratum = parents[parent]
+        size = _size(cells.get(size_column, ""), size_required, size_column, problems)
+        errors.extend({"row": number, **p} for p in problems)
+        if not problems:
+            extra = {k: v for k, v in cells.items() if k not in known and v}
+            rows.append(FrameRow(number, ref, label, stratum, parent, size, extra))
+    if not errors and not rows:
+        errors.append({"row": None, "item": None, "problem": "the file has no data rows"})
+    if errors:
+        raise _invalid(errors)
+    return rows
+
+
+def _size(value: str, required: bool, column: str, problems: list[dict[str, Any]]) -> float | None:
+    if not value:
+        if required:
+            problems.append({"item": column, "problem": "blank, but the stage is drawn by PPS"})
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (required and number == 0):
+        problems.append({"item": column, "problem": f"{value!r} is not a positive number"})
+        return None
+    return number
+
+
+def _invalid(errors: list[dict[str, Any]]) -> InvalidInput:
+    shown = "; ".join(describe_error(e) for e in errors[:20])
+    more = f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
+    return InvalidInput(f"nothing was stored: {len(errors)} problems: {shown}{more}", errors=errors)

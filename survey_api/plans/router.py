@@ -1,0 +1,102 @@
+"""HTTP endpoints for sampling plans: frames, the draw, assignment, replacements and the fieldwork view."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, UploadFile, status
+
+from survey_api.db.models import User
+from survey_api.deps import SessionDep, require_roles
+from survey_api.fieldwork.schemas import AssignmentOut
+from survey_api.plans import service
+from survey_api.plans.schemas import (
+    AssignIn,
+    DrawIn,
+    FrameOut,
+    PlanIn,
+    PlanOut,
+    PlanProgress,
+    RedrawCheck,
+    ReplaceIn,
+    SampleOut,
+    SampleUnitOut,
+    SizeOut,
+)
+
+router = APIRouter(prefix="/api/v1/plans", tags=["sampling plans"])
+
+Planner = Annotated[User, Depends(require_roles("admin", "analyst"))]
+Viewer = Annotated[User, Depends(require_roles("admin", "analyst", "unit_manager"))]
+Manager = Annotated[User, Depends(require_roles("admin", "unit_manager"))]
+
+
+@router.post("", response_model=PlanOut, status_code=status.HTTP_201_CREATED)
+def create_plan(payload: PlanIn, session: SessionDep, user: Planner) -> PlanOut:
+    """Create a draft plan: strata, stages (PPS, SRS, systematic), a target or a size, allocation, replacements."""
+    return service.plan_out(session, service.create_plan(session, user, payload))
+
+
+@router.get("/{plan_id}", response_model=PlanOut)
+def get_plan(plan_id: int, session: SessionDep, user: Viewer) -> PlanOut:
+    """A plan with its design, frame sizes and (once drawn) seed and sizing."""
+    return service.plan_out(session, service.get_plan(session, user, plan_id))
+
+
+@router.post(
+    "/{plan_id}/frames",
+    response_model=FrameOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={422: {"description": "Every row error, listed together; nothing was stored"}},
+)
+def upload_frame(
+    plan_id: int,
+    session: SessionDep,
+    user: Planner,
+    file: UploadFile,
+    stage: Annotated[int, Query(ge=0, description="The stage this file lists (0: the first)")] = 0,
+) -> FrameOut:
+    """Upload a stage's frame (CSV or XLSX: ref, label, stratum, parent, size): all rows or none."""
+    return service.upload_frame(session, user, plan_id, stage, file.file.read(), file.filename)
+
+
+@router.get("/{plan_id}/size", response_model=SizeOut | None)
+def plan_size(plan_id: int, session: SessionDep, user: Viewer) -> SizeOut | None:
+    """The sample size the target gives on the uploaded frames, allocated across strata (null without target)."""
+    return service.plan_size(session, user, plan_id)
+
+
+@router.post("/{plan_id}/draw", response_model=SampleOut, status_code=status.HTTP_201_CREATED)
+def draw(plan_id: int, session: SessionDep, user: Planner, payload: DrawIn | None = None) -> SampleOut:
+    """Draw the sample (seed stored; default a fresh random one). A drawn plan cannot be drawn again (409)."""
+    return service.draw_plan(session, user, plan_id, payload.seed if payload else None)
+
+
+@router.get("/{plan_id}/sample", response_model=SampleOut)
+def get_sample(plan_id: int, session: SessionDep, user: Viewer) -> SampleOut:
+    """Every drawn unit with its stage probability, inclusion probability and weight."""
+    return service.sample_out(session, service.get_plan(session, user, plan_id))
+
+
+@router.post("/{plan_id}/redraw-check", response_model=RedrawCheck)
+def redraw_check(plan_id: int, session: SessionDep, user: Viewer) -> RedrawCheck:
+    """Draw again from the stored seed and frames and say whether the stored sample is identical."""
+    return service.redraw_check(session, user, plan_id)
+
+
+@router.post("/{plan_id}/assign", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED)
+def assign(plan_id: int, payload: AssignIn, session: SessionDep, user: Manager) -> AssignmentOut:
+    """Assign last-stage sample units to a volunteer (optionally at a desk) as an assignment with its sample list."""
+    return service.assign(session, user, plan_id, payload)
+
+
+@router.post("/{plan_id}/replace", response_model=SampleUnitOut)
+def replace(plan_id: int, payload: ReplaceIn, session: SessionDep, user: Viewer) -> SampleUnitOut:
+    """Replace a refused, not eligible or unreachable unit by the next replacement of its group (409: none left)."""
+    return service.replace(session, user, plan_id, payload)
+
+
+@router.get("/{plan_id}/progress", response_model=PlanProgress)
+def progress(plan_id: int, session: SessionDep, user: Viewer) -> PlanProgress:
+    """Fieldwork by stratum and by assignment: contacts, outcomes, AAPOR RR1 and RR3, quotas, what is late."""
+    return service.plan_progress(session, user, plan_id)
