@@ -239,9 +239,13 @@ def main() -> None:
 
             cold, _ = best_of(1, index)
             api_time, body = best_of(3, index)
+        index_peak = server.peak_rss_mb()
     finally:
         server.stop()
-    print(f"API weighted index + CIs + by=unit: first call {cold:.3f} s, warm best of 3 {api_time:.3f} s")
+    print(
+        f"API weighted index + CIs + by=unit: first call {cold:.3f} s, warm best of 3 {api_time:.3f} s, "
+        f"server peak RSS {index_peak:.0f} MB"
+    )
 
     export_path = Path(tempfile.mkdtemp()) / "responses.csv"
     server = Server(args.url)

@@ -196,27 +196,29 @@ def _design_rows_postgresql(session: Session, width: int, conditions: list[Colum
     connection = session.connection()
     connection.exec_driver_sql("SET LOCAL synchronize_seqscans = off")
     connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
-    scores, weight, fpc, unit, days, *texts_out = _raw_cursor(session, query, binary=True).fetchone()
+    cursor = _raw_cursor(session, query, binary=True)
+    scores, weight, fpc, unit, days, *texts_out = cursor.fetchone()
+    cursor.close()  # frees the driver's copy of the result
     connection.exec_driver_sql("RESET synchronize_seqscans")
     connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
     if scores is None:
         empty = np.empty(0)
         return _design(b"", width, empty, empty, np.empty(0, np.int64), np.empty(0, "datetime64[D]"), [])
     text_columns = [Labels.of(value.split(_SEPARATOR), missing=_NULL) for value in texts_out]
-    offsets = np.frombuffer(bytes(days), dtype=">i4").astype("timedelta64[D]")
+    offsets = np.frombuffer(days, dtype=">i4").astype("timedelta64[D]")
     return _design(
-        bytes(scores),
+        scores,
         width,
-        np.frombuffer(bytes(weight), dtype=">f8").astype(np.float64),
-        np.frombuffer(bytes(fpc), dtype=">f8").astype(np.float64),
-        np.frombuffer(bytes(unit), dtype=">i8").astype(np.int64),
+        np.frombuffer(weight, dtype=">f8").astype(np.float64),
+        np.frombuffer(fpc, dtype=">f8").astype(np.float64),
+        np.frombuffer(unit, dtype=">i8").astype(np.int64),
         np.datetime64(_EPOCH, "D") + offsets,
         text_columns,
     )
 
 
 def _design(
-    blob: bytes,
+    blob: bytes | memoryview,
     width: int,
     weight: NDArray[np.float64],
     fpc: NDArray[np.float64],

@@ -150,12 +150,13 @@ def inputs_digest(rows: DesignRows, version_id: int, filters: dict[str, Any], we
     digest.update(
         canonical_digest([version_id, filters, weighting.method, weighting.margins, weighting.params]).encode()
     )
-    digest.update(np.ascontiguousarray(rows.scores).tobytes())
-    digest.update(rows.design_weight.tobytes())
-    digest.update(rows.fpc.tobytes())
+    # Arrays are hashed through the buffer protocol, without copies.
+    digest.update(np.ascontiguousarray(rows.scores).data)
+    digest.update(np.ascontiguousarray(rows.design_weight).data)
+    digest.update(np.ascontiguousarray(rows.fpc).data)
     for column in (rows.stratum, rows.psu, rows.sex, rows.age_group):
         digest.update("\x1f".join(column.levels).encode() + b"\x00")
-        digest.update(column.codes.tobytes())
+        digest.update(np.ascontiguousarray(column.codes).data)
     return digest.hexdigest()
 
 
