@@ -22,7 +22,7 @@ def list_units(
 ) -> list[UnitOut]:
     """The org units (the map of a given day when ``on`` is set)."""
     units = repository.units_valid_on(session, on)
-    codes = {u.id: u.code for u in units}
+    codes = {u.id: u.code for u in repository.units_valid_on(session, None)}
     return [
         UnitOut(
             code=u.code,

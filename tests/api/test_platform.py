@@ -106,3 +106,38 @@ def test_admin_endpoints_answer_401_then_403(client: TestClient, token_for: Any)
     assert client.get("/api/v1/units").status_code == 401
     assert client.get("/api/v1/units", headers=token_for("volunteer")).status_code == 200
     assert client.post("/api/v1/instruments/1/publish", headers=token_for("unit_manager")).status_code == 403
+
+
+def test_units_are_dated_and_the_map_of_a_day_can_be_read(client: TestClient, db: Db, token_for: Any) -> None:
+    from datetime import date
+
+    from survey_api.db.models import OrgUnit
+
+    with db() as session:
+        old = OrgUnit(
+            code="dak-nong",
+            name="Tỉnh Đắk Nông",
+            kind="province",
+            valid_from=date(2004, 1, 1),
+            valid_to=date(2025, 6, 30),
+        )
+        new = OrgUnit(code="lam-dong", name="Tỉnh Lâm Đồng", kind="province", valid_from=date(2025, 7, 1))
+        session.add_all([old, new])
+        session.flush()
+        session.add(
+            OrgUnit(
+                code="cu-jut",
+                name="Huyện Cư Jút",
+                kind="district",
+                parent_id=old.id,
+                valid_from=date(2004, 1, 1),
+                valid_to=date(2025, 6, 30),
+            )
+        )
+    headers = token_for("analyst")
+    before = client.get("/api/v1/units", params={"on": "2025-01-01"}, headers=headers).json()
+    after = client.get("/api/v1/units", params={"on": "2025-08-01"}, headers=headers).json()
+    assert {u["code"]: u["parent"] for u in before} == {"cu-jut": "dak-nong", "dak-nong": None}
+    assert [u["code"] for u in after] == ["lam-dong"]
+    everything = client.get("/api/v1/units", headers=headers).json()
+    assert len(everything) == 3
