@@ -43,12 +43,14 @@ def index_answers(scores: NDArray[np.uint8], score_items: Sequence[str], index: 
     """Rows × index items as floats, NaN where unanswered, in the order of the index's elements."""
     position = {code: i for i, code in enumerate(score_items)}
     columns = [position[code] for e in index.elements for code in e.items]
-    # One gather through a 256-entry table turns bytes into floats and MISSING_SCORE into NaN at once.
-    table = np.arange(256, dtype=np.float64)
-    table[MISSING_SCORE] = np.nan
+    # Per block of rows: one column gather on the bytes, one cast to float, MISSING_SCORE set to NaN (cheaper
+    # than a gather of every byte through a 256-entry float table).
     answers = np.empty((scores.shape[0], len(columns)))
     for start in range(0, scores.shape[0], 65_536):
-        answers[start : start + 65_536] = table[scores[start : start + 65_536][:, columns]]
+        block = np.take(scores[start : start + 65_536], columns, axis=1)
+        out = answers[start : start + 65_536]
+        out[...] = block
+        np.copyto(out, np.nan, where=block == MISSING_SCORE)
     return answers
 
 
