@@ -118,3 +118,21 @@ def token_for(db: Db) -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture
+def desks(db: Db) -> None:
+    """A province with two districts (d1, d2), each with a one-stop desk (d1-desk, d2-desk)."""
+    from datetime import date
+
+    from survey_api.db.models import OrgUnit, ServicePoint
+
+    with db() as session:
+        province = OrgUnit(code="p", name="Tỉnh", kind="province", valid_from=date(2004, 1, 1))
+        session.add(province)
+        session.flush()
+        for code in ("d1", "d2"):
+            unit = OrgUnit(code=code, name=code, kind="district", parent_id=province.id, valid_from=date(2004, 1, 1))
+            session.add(unit)
+            session.flush()
+            session.add(ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter"))

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from survey_api.db.models import OrgUnit, ServicePoint
 from survey_api.estimates.levels import compute_levels
 from survey_api.instruments.document import IndexDefinition, Text
 from tests.api.helpers import instrument, submission
 from tests.conftest import Db
-
-
-@pytest.fixture
-def desks(db: Db) -> None:
-    with db() as session:
-        province = OrgUnit(code="p", name="Tỉnh", kind="province", valid_from=date(2004, 1, 1))
-        session.add(province)
-        session.flush()
-        for code in ("d1", "d2"):
-            unit = OrgUnit(code=code, name=code, kind="district", parent_id=province.id, valid_from=date(2004, 1, 1))
-            session.add(unit)
-            session.flush()
-            session.add(ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter"))
 
 
 def post(client: TestClient, inst: dict[str, Any], value: int, **fields: Any) -> None:

@@ -9,7 +9,6 @@ import io
 import json
 import math
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from survey_api.auth.service import create_user, issue_token
-from survey_api.db.models import OrgUnit, ServicePoint, User
+from survey_api.db.models import User
 from survey_api.estimate_cli import register, run
 from survey_api.exports import service
 from survey_api.settings import Settings
@@ -48,19 +47,6 @@ def imported(client: TestClient, db: Db, token_for: Headers) -> bytes:
     )
     assert reply.status_code == 201, reply.text
     return data
-
-
-@pytest.fixture
-def desks(db: Db) -> None:
-    with db() as session:
-        province = OrgUnit(code="p", name="Tỉnh", kind="province", valid_from=date(2004, 1, 1))
-        session.add(province)
-        session.flush()
-        for code in ("d1", "d2"):
-            unit = OrgUnit(code=code, name=code, kind="district", parent_id=province.id, valid_from=date(2004, 1, 1))
-            session.add(unit)
-            session.flush()
-            session.add(ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter"))
 
 
 def cli(capsys: pytest.CaptureFixture[str], path: Path, *extra: str) -> list[dict[str, Any]]:

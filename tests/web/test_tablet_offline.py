@@ -78,6 +78,19 @@ def launch(chromium: Any, profile: Path) -> Any:
     )
 
 
+def signed_in(chromium: Any, profile: Path, live_server: str, volunteer: str) -> tuple[Any, Any]:
+    """A tablet browser (persistent profile) with the volunteer signed in and the assignments shown."""
+    context = launch(chromium, profile)
+    context.set_default_timeout(TIMEOUT)
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(f"{live_server}/tablet/")
+    page.fill("#username", volunteer)
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in button[type=submit]")
+    page.wait_for_selector("article.card")
+    return context, page
+
+
 def expect_counts(page: Any, queued: int, sent: int) -> None:
     page.wait_for_function(
         "([q, s]) => document.getElementById('queued-responses').textContent === String(q)"
@@ -100,14 +113,7 @@ def test_three_interviews_offline_survive_reload_and_restart_and_sync_exactly_on
 ) -> None:
     sipas = instrument(client, "sipas")
     profile = tmp_path / "profile"
-    context = launch(chromium, profile)
-    context.set_default_timeout(TIMEOUT)
-    page = context.pages[0] if context.pages else context.new_page()
-    page.goto(f"{live_server}/tablet/")
-    page.fill("#username", volunteer)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in button[type=submit]")
-    page.wait_for_selector("article.card")
+    context, page = signed_in(chromium, profile, live_server, volunteer)
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     installability = context.new_cdp_session(page).send("Page.getInstallabilityErrors")
     assert installability["installabilityErrors"] == [], "the app can be installed on the home screen"
@@ -190,14 +196,7 @@ def test_conflicts_and_invalid_answers_stay_visible_with_the_servers_reason(
     )
     assert reply.json()["results"][0]["status"] == "created"
 
-    context = launch(chromium, tmp_path / "profile")
-    context.set_default_timeout(TIMEOUT)
-    page = context.pages[0] if context.pages else context.new_page()
-    page.goto(f"{live_server}/tablet/")
-    page.fill("#username", volunteer)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in button[type=submit]")
-    page.wait_for_selector("article.card")
+    context, page = signed_in(chromium, tmp_path / "profile", live_server, volunteer)
     other_content = dict(stored, answers=dict(stored["answers"], **{"Q99.9": 4}))
     unknown_item = submission(sipas, channel="tablet", answers={"Q99.9": 4})
     page.evaluate(
@@ -222,14 +221,7 @@ def test_an_interview_left_half_way_survives_a_reload_and_is_sent_whole(
 ) -> None:
     sipas = instrument(client, "sipas")
     first_scale = next(i["code"] for i in sipas["items"] if i["type"] == "scale_1_5")
-    context = launch(chromium, tmp_path / "profile")
-    context.set_default_timeout(TIMEOUT)
-    page = context.pages[0] if context.pages else context.new_page()
-    page.goto(f"{live_server}/tablet/")
-    page.fill("#username", volunteer)
-    page.fill("#password", PASSWORD)
-    page.click("#sign-in button[type=submit]")
-    page.wait_for_selector("article.card")
+    context, page = signed_in(chromium, tmp_path / "profile", live_server, volunteer)
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
