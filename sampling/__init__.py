@@ -6,6 +6,7 @@ selection with inclusion probabilities, and the official satisfaction indices.
 """
 
 from ._errors import ConvergenceError, DesignError, EstimationError, SamplingError, WeightingError
+from .answer_summary import AnswerSummary, SegmentMismatch, summarise_answers
 from .design import LONELY_PSU_POLICIES, Design, LonelyPSU, make_design
 from .estimate import (
     CIMethod,
@@ -34,9 +35,12 @@ from .selection import (
     MultistageSample,
     Sample,
     StageSpec,
+    inclusion_probabilities,
     inclusion_probabilities_pps,
     multistage,
     pps_systematic,
+    reserve,
+    select_with_certainty,
     srs,
     systematic,
 )
@@ -53,12 +57,14 @@ from .size import (
 from .variance import project_scores, taylor_variance
 from .weighting import (
     CalibrationResult,
+    NonresponseFactors,
     RakeResult,
     WeightDiagnostics,
     base_weights,
     calibrate,
     dummy_matrix,
     nonresponse_adjust,
+    nonresponse_factors,
     poststratify,
     rake,
     trim_weights,
@@ -66,8 +72,11 @@ from .weighting import (
 )
 
 __all__ = [
+    "AnswerSummary",
+    "SegmentMismatch",
     "ResponseRates",
     "aapor_response_rates",
+    "summarise_answers",
     "LONELY_PSU_POLICIES",
     "Allocation",
     "CIMethod",
@@ -83,6 +92,7 @@ __all__ = [
     "IndexResult",
     "LonelyPSU",
     "MultistageSample",
+    "NonresponseFactors",
     "RakeResult",
     "ReplicateDesign",
     "ReplicateType",
@@ -102,6 +112,7 @@ __all__ = [
     "domain_codes",
     "dummy_matrix",
     "health_indicators",
+    "inclusion_probabilities",
     "inclusion_probabilities_pps",
     "make_design",
     "make_replicates",
@@ -109,6 +120,7 @@ __all__ = [
     "mean",
     "multistage",
     "nonresponse_adjust",
+    "nonresponse_factors",
     "poststratify",
     "pps_systematic",
     "project_scores",
@@ -117,8 +129,10 @@ __all__ = [
     "rake",
     "ratio",
     "replicate_estimate",
+    "reserve",
     "sample_size_mean",
     "sample_size_proportion",
+    "select_with_certainty",
     "slovin",
     "srs",
     "systematic",

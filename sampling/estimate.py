@@ -14,6 +14,7 @@ effective n is ``(sum w)^2 / sum w^2`` over the rows that count in the estimate.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
@@ -102,7 +103,13 @@ def t_quantile(level: float, df: int | float) -> float:
     """Two-sided t quantile for ``level`` at ``df`` degrees of freedom (at least 1)."""
     if not 0 < level < 1:
         raise EstimationError(f"level must lie in (0, 1), got {level}")
-    return float(stats.t.ppf(0.5 + level / 2, max(float(df), 1.0)))
+    return _t_quantile(float(level), max(float(df), 1.0))
+
+
+@functools.lru_cache(maxsize=4096)
+def _t_quantile(level: float, df: float) -> float:
+    # An index has hundreds of levels sharing a few degrees of freedom; scipy's ppf costs a millisecond.
+    return float(stats.t.ppf(0.5 + level / 2, df))
 
 
 def proportion_ci(

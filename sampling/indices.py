@@ -27,7 +27,11 @@ the sums that define the projection on a weighting adjustment (:class:`sampling.
 level variances follow from small matrix products. Designs with two or more weighting adjustments use
 row-level scores instead (slower, same numbers). Design effects of items are exact; for aggregated
 levels they come from a Gram matrix of the basis, computed on a systematic subsample of rows when
-``n × (3 × items)²`` exceeds 5·10⁸.
+``n × (3 × items)²`` exceeds 2·10⁸.
+
+Rows that share every design attribute add to the same totals, so the pass can also run over segments
+of such rows summarised beforehand (:class:`sampling.AnswerSummary`): the same numbers from one pass
+over the answer bytes, without a float matrix of the answers.
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ from scipy import sparse
 
 from ._errors import SamplingError
 from ._util import FloatArray, IntArray, group_sum
+from .answer_summary import AnswerSummary, SegmentMismatch, gram_step
 from .design import Design, GregAdjustment, PostStratAdjustment, RakingAdjustment
 from .estimate import CIMethod, Estimate, mean, proportion, proportion_ci, t_quantile
+from .index_definition import IndexDefinitionError, Level, parse_levels, used_items
 from .variance import UnitTotals, taylor_variance, variance_from_unit_totals
 
 __all__ = [
@@ -59,11 +65,6 @@ __all__ = [
 
 _ROW_CHUNK = 131_072
 _LEVEL_CHUNK = 8
-_GRAM_BUDGET = 5e8
-
-
-class IndexDefinitionError(SamplingError):
-    """The index definition is inconsistent with itself or with the answers."""
 
 
 @dataclass(frozen=True)
@@ -107,55 +108,8 @@ class HealthIndicators:
     return_intention: Estimate | None
 
 
-@dataclass(frozen=True)
-class _Level:
-    code: str
-    label: str
-    kind: str
-    items: tuple[str, ...]
-
-
-def _levels(definition: Mapping[str, Any], item_codes: Sequence[str]) -> list[_Level]:
-    known = set(item_codes)
-    elements: dict[str, _Level] = {}
-    for el in definition.get("elements", []):
-        items = tuple(str(i) for i in el["items"])
-        missing = [i for i in items if i not in known]
-        if missing:
-            raise IndexDefinitionError(f"element {el['code']}: item {missing[0]} is not among the answer columns")
-        if not items:
-            raise IndexDefinitionError(f"element {el['code']} has no items")
-        elements[str(el["code"])] = _Level(str(el["code"]), str(el.get("label", el["code"])), "element", items)
-    groups: dict[str, _Level] = {}
-    for gr in definition.get("groups", []):
-        items_g: list[str] = []
-        for e in gr["elements"]:
-            if str(e) not in elements:
-                raise IndexDefinitionError(f"group {gr['code']}: element {e} is not defined")
-            items_g.extend(elements[str(e)].items)
-        groups[str(gr["code"])] = _Level(str(gr["code"]), str(gr.get("label", gr["code"])), "group", tuple(items_g))
-    out: list[_Level] = []
-    overall = definition.get("overall")
-    if overall is not None:
-        items_o: list[str] = []
-        for g in overall["groups"]:
-            if str(g) not in groups:
-                raise IndexDefinitionError(f"overall {overall['code']}: group {g} is not defined")
-            items_o.extend(groups[str(g)].items)
-        out.append(_Level(str(overall["code"]), str(overall.get("label", overall["code"])), "overall", tuple(items_o)))
-    out.extend(groups.values())
-    out.extend(elements.values())
-    seen: list[str] = []
-    for lv in list(out):
-        for i in lv.items:
-            if i not in seen:
-                seen.append(i)
-    out.extend(_Level(i, i, "item", (i,)) for i in seen)
-    return out
-
-
 def compute_index(
-    answers: npt.ArrayLike,
+    answers: npt.ArrayLike | AnswerSummary,
     item_codes: Sequence[str],
     design: Design,
     definition: Mapping[str, Any],
@@ -167,14 +121,15 @@ def compute_index(
 ) -> IndexResult:
     """% satisfied and mean score at every level of ``definition``, with design-based SEs and CIs.
 
-    ``answers`` is rows × items (NaN = missing) in the order of ``item_codes``; ``domain`` (boolean rows)
-    restricts the estimate to a domain without dropping rows. See the module docstring for the formulas.
+    ``answers`` is rows × items (NaN = missing) in the order of ``item_codes``, or their
+    :class:`AnswerSummary`; ``domain`` (boolean rows) restricts the estimate to a domain without dropping
+    rows. See the module docstring for the formulas.
     """
     return _index(answers, item_codes, design, definition, domain, level, method, with_se, None, 0)[0]
 
 
 def compute_index_by(
-    answers: npt.ArrayLike,
+    answers: npt.ArrayLike | AnswerSummary,
     item_codes: Sequence[str],
     design: Design,
     definition: Mapping[str, Any],
@@ -187,7 +142,8 @@ def compute_index_by(
     """The index over all rows and in each domain ``groups == g`` (``g`` in ``0..n_groups-1``; -1: in none).
 
     The same numbers as :func:`compute_index` over all rows and with ``domain=groups == g``, from one pass
-    over the rows (designs with two or more weighting adjustments take one pass per domain).
+    over the rows (designs with two or more weighting adjustments take one pass per domain). With an
+    :class:`AnswerSummary` the pass is over its segments, which must not mix domains.
     """
     codes = np.asarray(groups, dtype=np.intp)
     if codes.shape != (design.n,) or (codes.size and (codes.min() < -1 or codes.max() >= n_groups)):
@@ -203,8 +159,21 @@ def compute_index_by(
     return results[0], results[1:]
 
 
+@dataclass(frozen=True)
+class _Block:
+    """Rows (or segments of rows) with their answered, satisfied, value and value² totals per item and the
+    number of rows that answered each aggregated level; ``rows`` picks the design row of each."""
+
+    rows: slice | IntArray
+    answered: FloatArray
+    satisfied: FloatArray
+    value: FloatArray
+    value_squares: FloatArray
+    responded: FloatArray | None
+
+
 def _index(
-    answers: npt.ArrayLike,
+    answers: npt.ArrayLike | AnswerSummary,
     item_codes: Sequence[str],
     design: Design,
     definition: Mapping[str, Any],
@@ -216,29 +185,17 @@ def _index(
     n_groups: int,
 ) -> list[IndexResult]:
     """:func:`compute_index` over one domain, or (``groups``) over all rows and then each group."""
-    y = np.asarray(answers, dtype=np.float64)
-    if y.ndim != 2 or y.shape[1] != len(item_codes):
-        raise IndexDefinitionError(f"answers must be rows × {len(item_codes)} items, got shape {y.shape}")
-    if y.shape[0] != design.n:
-        raise IndexDefinitionError(f"answers have {y.shape[0]} rows, the design {design.n}")
     aggregation = str(definition.get("aggregation", "item_mean"))
     if aggregation not in ("item_mean", "pooled"):
         raise IndexDefinitionError(f"aggregation must be item_mean or pooled, got {aggregation!r}")
-    sat = np.asarray(definition.get("satisfied", [4, 5]), dtype=np.float64)
-    levels = _levels(definition, item_codes)
-    used = sorted({i for lv in levels for i in lv.items}, key=list(item_codes).index)
-    col = {c: k for k, c in enumerate(item_codes)}
-    cols = [col[c] for c in used]
-    yu = y if cols == list(range(y.shape[1])) else y[:, cols]
+    levels = parse_levels(definition, item_codes)
+    used = used_items(levels, item_codes)
     pos = {c: k for k, c in enumerate(used)}
-    scale = definition.get("scale")
-    lo_scale, hi_scale = (float(scale[0]), float(scale[1])) if scale is not None else (-np.inf, np.inf)
     dm: npt.NDArray[np.bool_] | None = None
     if domain is not None:
         dm = np.asarray(domain, dtype=bool)
         if dm.shape != (design.n,):
             raise IndexDefinitionError(f"domain must have {design.n} rows")
-    sat_values = np.unique(sat)
     w = design.weights
     m = len(used)
     n_lv = len(levels)
@@ -248,52 +205,40 @@ def _index(
             member[pos[it], j] = 1.0
     n_agg = sum(1 for lv in levels if lv.kind != "item")
     k = member.sum(axis=0)
-    member_agg32 = np.ascontiguousarray(member[:, :n_agg], dtype=np.float32)
     item_pos = np.array([pos[lv.items[0]] for lv in levels[n_agg:]], dtype=np.intp)
     fast_se = with_se and len(design.adjustments) <= 1
-
-    def blocks() -> Iterator[tuple[int, int, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]]:
-        for r0 in range(0, design.n, _ROW_CHUNK):
-            r1 = min(design.n, r0 + _ROW_CHUNK)
-            yc = yu[r0:r1]
-            if scale is not None:
-                bad = (yc < lo_scale) | (yc > hi_scale)  # NaN compares False
-                if bad.any():
-                    r, c = np.argwhere(bad)[0]
-                    raise IndexDefinitionError(
-                        f"item {used[c]}: value {yc[r, c]:g} at row {r0 + r} is outside the scale "
-                        f"{lo_scale:g}–{hi_scale:g}"
-                    )
-            missing = np.isnan(yc)
-            if dm is not None:
-                missing |= ~dm[r0:r1, None]
-            vc = yc.copy()
-            vc[missing] = 0.0
-            ac = (~missing).astype(np.float64)
-            sat_b = np.zeros(vc.shape, dtype=bool)
-            for value in sat_values:
-                sat_b |= vc == value
-            if 0.0 in sat_values:
-                sat_b &= ~missing
-            sc: FloatArray = sat_b.astype(np.float64)
-            partial: npt.NDArray[np.bool_] = np.asarray(missing.any(axis=1))
-            yield r0, r1, ac, sc, vc, partial
-
-    def responded(ac: FloatArray, partial: npt.NDArray[np.bool_]) -> FloatArray:
-        """rows × aggregated levels: 1 where the row answered at least one item of the level."""
-        out = np.ones((ac.shape[0], n_agg))
-        if partial.mean() > 0.5:
-            out[:] = (ac.astype(np.float32) @ member_agg32) > 0
-        elif partial.any():
-            out[partial] = (ac[partial].astype(np.float32) @ member_agg32) > 0
-        return out
-
     n_buckets = 1 if groups is None else n_groups + 1
     bucket_of = None if groups is None else np.where(groups < 0, n_groups, groups)
     acc = _Accumulator(design, m, n_agg, n_buckets, with_se=with_se, fast_se=fast_se)
-    for r0, r1, ac, sc, vc, partial in blocks():
-        rc = responded(ac, partial) if n_agg else None
-        acc.add(r0, r1, None if bucket_of is None else bucket_of[r0:r1], ac, sc, vc, rc)
+
+    if isinstance(answers, AnswerSummary):
+        summary = answers
+        if summary.n != design.n or summary.items != tuple(used):
+            raise IndexDefinitionError(f"the answer summary is of {summary.n} rows of other items or another index")
+        if dm is not None or not fast_se and with_se:
+            raise IndexDefinitionError("an answer summary serves estimates over segments: no domain, one adjustment")
+        _check_segments(summary, acc.segment_attributes(bucket_of))
+        blocks: Callable[[], Iterator[_Block]] = lambda: _summary_blocks(summary)  # noqa: E731
+        rows_of_gram, gram_basis = summary.gram_rows, summary.gram_basis
+    else:
+        y = np.asarray(answers, dtype=np.float64)
+        if y.ndim != 2 or y.shape[1] != len(item_codes):
+            raise IndexDefinitionError(f"answers must be rows × {len(item_codes)} items, got shape {y.shape}")
+        if y.shape[0] != design.n:
+            raise IndexDefinitionError(f"answers have {y.shape[0]} rows, the design {design.n}")
+        col = {c: j for j, c in enumerate(item_codes)}
+        cols = [col[c] for c in used]
+        yu = y if cols == list(range(y.shape[1])) else y[:, cols]
+        blocks = lambda: _row_blocks(yu, used, definition, dm, levels, n_agg, pos)  # noqa: E731
+        rows_of_gram = np.arange(0, design.n, gram_step(design.n, m), dtype=np.intp)
+        gram_basis = None
+
+    for block in blocks():
+        acc.add(block, None if bucket_of is None else bucket_of[block.rows])
+    if with_se and n_agg:
+        if gram_basis is None:
+            gram_basis = _row_basis(yu[rows_of_gram], definition, None if dm is None else dm[rows_of_gram])
+        acc.add_gram(rows_of_gram, None if bucket_of is None else bucket_of[rows_of_gram], gram_basis)
 
     def row_variance(mat: FloatArray, cs: FloatArray, cv: FloatArray) -> tuple[FloatArray, FloatArray]:
         var_s = np.zeros(n_lv)
@@ -305,10 +250,10 @@ def _index(
             mat_c = np.ascontiguousarray(mat[:, start:stop])
             cs_c = np.ascontiguousarray(cs[:, start:stop])
             cv_c = np.ascontiguousarray(cv[:, start:stop])
-            for r0, r1, ac, sc, vc, _ in blocks():
-                wr = w[r0:r1, None]
-                zs[r0:r1] = wr * (sc @ mat_c - ac @ cs_c)
-                zv[r0:r1] = wr * (vc @ mat_c - ac @ cv_c)
+            for block in blocks():
+                wr = w[block.rows, None]
+                zs[block.rows] = wr * (block.satisfied @ mat_c - block.answered @ cs_c)
+                zv[block.rows] = wr * (block.value @ mat_c - block.answered @ cv_c)
             var_s[start:stop] = taylor_variance(design, zs, overwrite=True)
             var_v[start:stop] = taylor_variance(design, zv, overwrite=True)
         return var_s, var_v
@@ -319,11 +264,91 @@ def _index(
     return [_finish(design, definition, shape, acc.slot(b), level, method, with_se, variance) for b in slots]
 
 
+def _row_blocks(
+    yu: FloatArray,
+    used: list[str],
+    definition: Mapping[str, Any],
+    dm: npt.NDArray[np.bool_] | None,
+    levels: list[Level],
+    n_agg: int,
+    pos: dict[str, int],
+) -> Iterator[_Block]:
+    """Chunks of rows: indicators of answered and satisfied answers, values (0 where missing)."""
+    scale = definition.get("scale")
+    lo_scale, hi_scale = (float(scale[0]), float(scale[1])) if scale is not None else (-np.inf, np.inf)
+    member_agg = np.zeros((len(used), n_agg), dtype=np.float32)
+    for j, lv in enumerate(levels[:n_agg]):
+        member_agg[[pos[i] for i in lv.items], j] = 1.0
+    n = yu.shape[0]
+    for r0 in range(0, n, _ROW_CHUNK):
+        r1 = min(n, r0 + _ROW_CHUNK)
+        yc = yu[r0:r1]
+        if scale is not None:
+            bad = (yc < lo_scale) | (yc > hi_scale)  # NaN compares False
+            if bad.any():
+                r, c = np.argwhere(bad)[0]
+                raise IndexDefinitionError(
+                    f"item {used[c]}: value {yc[r, c]:g} at row {r0 + r} is outside the scale {lo_scale:g}–{hi_scale:g}"
+                )
+        basis = _row_basis(yc, definition, None if dm is None else dm[r0:r1])
+        m = len(used)
+        sc, ac, vc = basis[:, :m], basis[:, m : 2 * m], basis[:, 2 * m :]
+        rc = None
+        if n_agg:
+            partial: npt.NDArray[np.bool_] = np.asarray(ac.min(axis=1) == 0.0) if m else np.zeros(r1 - r0, bool)
+            rc = np.ones((r1 - r0, n_agg))
+            if partial.mean() > 0.5:
+                rc[:] = (ac.astype(np.float32) @ member_agg) > 0
+            elif partial.any():
+                rc[partial] = (ac[partial].astype(np.float32) @ member_agg) > 0
+        yield _Block(slice(r0, r1), ac, sc, vc, vc * vc, rc)
+
+
+def _row_basis(yc: FloatArray, definition: Mapping[str, Any], in_domain: npt.NDArray[np.bool_] | None) -> FloatArray:
+    """Rows × [satisfied, answered, value] indicators of ``yc`` (missing, or outside the domain: all 0)."""
+    sat_values = np.unique(np.asarray(definition.get("satisfied", [4, 5]), dtype=np.float64))
+    missing = np.isnan(yc)
+    if in_domain is not None:
+        missing |= ~in_domain[:, None]
+    vc = yc.copy()
+    vc[missing] = 0.0
+    sat_b = np.zeros(vc.shape, dtype=bool)
+    for value in sat_values:
+        sat_b |= vc == value
+    if 0.0 in sat_values:
+        sat_b &= ~missing
+    return np.hstack([sat_b.astype(np.float64), (~missing).astype(np.float64), vc])
+
+
+def _summary_blocks(summary: AnswerSummary) -> Iterator[_Block]:
+    """Chunks of an answer summary's segments, each at the design row of its first row."""
+    rows = summary.representatives
+    for s0 in range(0, summary.n_segments, _ROW_CHUNK):
+        s1 = min(summary.n_segments, s0 + _ROW_CHUNK)
+        yield _Block(
+            rows[s0:s1],
+            summary.answered[s0:s1],
+            summary.satisfied[s0:s1],
+            summary.value_sum[s0:s1],
+            summary.value_squares[s0:s1],
+            summary.responded[s0:s1] if summary.levels else None,
+        )
+
+
+def _check_segments(summary: AnswerSummary, attributes: list[tuple[str, npt.NDArray[Any]]]) -> None:
+    """Raise unless every row of a segment has its first row's weight, units, cells and domain."""
+    sizes = np.diff(np.r_[summary.starts, summary.n])
+    for name, values in attributes:
+        ordered = values[summary.order]
+        if not np.array_equal(ordered, np.repeat(ordered[summary.starts], sizes)):
+            raise SegmentMismatch(f"the rows of a segment of the answer summary differ in {name}")
+
+
 @dataclass(frozen=True)
 class _Shape:
     """The levels of an index and how items make them up."""
 
-    levels: list[_Level]
+    levels: list[Level]
     member: FloatArray
     k: FloatArray
     n_agg: int
@@ -350,7 +375,8 @@ class _Sums:
 
 
 class _Accumulator:
-    """One pass over row chunks that accumulates :class:`_Sums` for ``n_buckets`` disjoint row groups at once.
+    """One pass over blocks of rows (or of segments of rows) that accumulates :class:`_Sums` for
+    ``n_buckets`` disjoint row groups at once.
 
     ``add`` takes each row's bucket (None: every row in bucket 0). Bucket sums come from sparse indicator
     products, so the cost of a pass hardly grows with the number of buckets; with one bucket the dense
@@ -366,8 +392,8 @@ class _Accumulator:
         self.psu_answers = np.zeros((design.n_psu * b, m))
         self.gram = np.zeros((b, 3 * m, 3 * m))
         # deff of aggregated levels needs sum_i z_i^2 / w_i (a Gram matrix of the basis): on a systematic
-        # subsample of rows when the exact product would cost more than _GRAM_BUDGET multiply-adds
-        self.gram_step = max(1, int(np.ceil(design.n * (3 * m) ** 2 / _GRAM_BUDGET)))
+        # subsample of rows when the exact product would cost more than the budget of gram_step
+        self.gram_step = gram_step(design.n, m)
         self.nonzero = (design.weights != 0).astype(np.float64)
         self.template = UnitTotals(design, 3 * m) if fast_se else None
         if self.template is not None and b > 1:
@@ -377,76 +403,85 @@ class _Accumulator:
             if isinstance(t.adj, GregAdjustment):
                 t.xtb = np.zeros((b, *t.xtb.shape))
 
-    def add(
-        self,
-        r0: int,
-        r1: int,
-        bucket: IntArray | None,
-        ac: FloatArray,
-        sc: FloatArray,
-        vc: FloatArray,
-        rc: FloatArray | None,
-    ) -> None:
-        """Accumulate rows ``r0:r1``: answered, satisfied and value blocks, and the responded block."""
+    def segment_attributes(self, bucket_of: IntArray | None) -> list[tuple[str, npt.NDArray[Any]]]:
+        """The per-row arrays :meth:`add` reads at a block's rows: constant within a summary's segments."""
+        design = self.design
+        out: list[tuple[str, npt.NDArray[Any]]] = [("weight", design.weights)]
+        out += [(f"stage {s + 1} unit", design.stages[s].unit) for s in range(len(design.stages))]
+        adj = design.adjustments[0] if design.adjustments else None
+        if isinstance(adj, RakingAdjustment):
+            out += [(f"raking cell {k + 1}", c) for k, c in enumerate(adj.cells)]
+        elif isinstance(adj, PostStratAdjustment):
+            out.append(("post-stratum", adj.cells))
+        elif isinstance(adj, GregAdjustment):
+            out += [("calibration variables", adj.x), ("g-weight", adj.g)]
+        if self.template is not None:
+            out += [(f"adjustment factor {k + 1}", f) for k, f in enumerate(self.template.row_factor)]
+        if bucket_of is not None:
+            out.append(("domain", bucket_of))
+        return out
+
+    def add(self, block: _Block, bucket: IntArray | None) -> None:
+        """Accumulate a block of rows (or segments), each in its ``bucket`` (None: all in bucket 0)."""
         design, m = self.design, self.m
-        wc = design.weights[r0:r1]
-        rows = r1 - r0
+        rows = block.rows
+        ac, sc, vc, rc = block.answered, block.satisfied, block.value, block.responded
+        wc = design.weights[rows]
         if bucket is None:
             totals = [wc @ ac, wc @ sc, wc @ vc]
-            totals.append(wc @ (vc * vc) if self.with_se else np.zeros(m))
-            totals += [rows - np.count_nonzero(ac == 0.0, axis=0), (wc * wc) @ ac]
+            totals.append(wc @ block.value_squares if self.with_se else np.zeros(m))
+            totals += [ac.sum(axis=0), (wc * wc) @ ac]
             self.item[:, 0] += np.array(totals)
             if rc is not None:
                 self.resp[:, 0] += np.array([rc.sum(axis=0), wc @ rc, (wc * wc) @ rc])
         else:
-            ind_w, ind_1, ind_w2 = (_indicator(bucket, v, self.b) for v in (wc, np.ones(rows), wc * wc))
-            vv = ind_w @ (vc * vc) if self.with_se else np.zeros((self.b, m))
+            count = ac.shape[0]
+            ind_w, ind_1, ind_w2 = (_indicator(bucket, v, self.b) for v in (wc, np.ones(count), wc * wc))
+            vv = ind_w @ block.value_squares if self.with_se else np.zeros((self.b, m))
             self.item += np.array([ind_w @ ac, ind_w @ sc, ind_w @ vc, vv, ind_1 @ ac, ind_w2 @ ac])
             if rc is not None:
                 self.resp += np.array([ind_1 @ rc, ind_w @ rc, ind_w2 @ rc])
         b = 0 if bucket is None else bucket
         if self.with_se:
-            codes = design.psu[r0:r1] * self.b + b
-            self.psu_answers += _indicator(codes, self.nonzero[r0:r1], design.n_psu * self.b) @ ac
+            codes = design.psu[rows] * self.b + b
+            self.psu_answers += _indicator(codes, self.nonzero[rows], design.n_psu * self.b) @ ac
         template = self.template
         if template is not None:
             for k, part in enumerate((sc, ac, vc)):
                 if bucket is None:
-                    template.add(r0, r1, part, offset=k * m, row_weights=wc)
+                    template.add(rows, part, offset=k * m, row_weights=wc)
                 else:
-                    self._add_buckets(template, r0, r1, bucket, part, k * m, wc)
-        if self.with_se and self.n_agg:
-            first = (-r0) % self.gram_step
-            sub = slice(first, None, self.gram_step)
-            basis = np.hstack([sc[sub], ac[sub], vc[sub]])
-            weighted = basis * (wc[sub] * self.gram_step)[:, None]
-            if bucket is None:
-                self.gram[0] += weighted.T @ basis
-            else:
-                sub_bucket = bucket[sub]
-                for j in np.unique(sub_bucket).tolist():
-                    rows_j = sub_bucket == j
-                    self.gram[j] += weighted[rows_j].T @ basis[rows_j]
+                    self._add_buckets(template, rows, bucket, part, k * m, wc)
+
+    def add_gram(self, rows: IntArray, bucket: IntArray | None, basis: FloatArray) -> None:
+        """Accumulate the Gram matrix of the basis ``[s, a, v]`` of a systematic subsample of rows."""
+        weighted = basis * (self.design.weights[rows] * self.gram_step)[:, None]
+        if bucket is None:
+            self.gram[0] += weighted.T @ basis
+            return
+        for j in np.unique(bucket).tolist():
+            rows_j = bucket == j
+            self.gram[j] += weighted[rows_j].T @ basis[rows_j]
 
     def _add_buckets(
-        self, t: UnitTotals, r0: int, r1: int, bucket: IntArray, block: FloatArray, offset: int, rw: FloatArray
+        self, t: UnitTotals, rows: slice | IntArray, bucket: IntArray, block: FloatArray, offset: int, rw: FloatArray
     ) -> None:
         """:meth:`UnitTotals.add` with every unit and cell split by bucket (code × buckets + bucket)."""
         cols = slice(offset, offset + block.shape[1])
         b = self.b
         for s in range(t.n_stages):
             st = self.design.stages[s]
-            t.units[s][:, cols] += _indicator(st.unit[r0:r1] * b + bucket, rw, st.n_units * b) @ block
+            t.units[s][:, cols] += _indicator(st.unit[rows] * b + bucket, rw, st.n_units * b) @ block
         adj = t.adj
         if isinstance(adj, RakingAdjustment):
             for k, (c, n_cells) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
-                ind = _indicator(c[r0:r1] * b + bucket, rw * t.row_factor[k][r0:r1], n_cells * b)
+                ind = _indicator(c[rows] * b + bucket, rw * t.row_factor[k][rows], n_cells * b)
                 t.cell_sums[k][:, cols] += ind @ block
         elif isinstance(adj, PostStratAdjustment):
-            ind = _indicator(adj.cells[r0:r1] * b + bucket, rw * t.row_factor[0][r0:r1], adj.n_cells * b)
+            ind = _indicator(adj.cells[rows] * b + bucket, rw * t.row_factor[0][rows], adj.n_cells * b)
             t.cell_sums[0][:, cols] += ind @ block
         elif isinstance(adj, GregAdjustment):
-            x = adj.x[r0:r1] * (rw / adj.g[r0:r1])[:, None]
+            x = adj.x[rows] * (rw / adj.g[rows])[:, None]
             for j in np.unique(bucket).tolist():
                 rows_j = bucket == j
                 t.xtb[j][:, cols] += x[rows_j].T @ block[rows_j]
@@ -633,8 +668,8 @@ def health_indicators(
     y = np.asarray(answers, dtype=np.float64)
     if y.ndim != 2 or y.shape[1] != len(item_codes):
         raise IndexDefinitionError(f"answers must be rows × {len(item_codes)} items, got shape {y.shape}")
-    levels = _levels(definition, item_codes)
-    used = sorted({i for lv in levels for i in lv.items}, key=list(item_codes).index)
+    levels = parse_levels(definition, item_codes)
+    used = used_items(levels, item_codes)
     col = {c: k for k, c in enumerate(item_codes)}
     yu = y[:, [col[c] for c in used]]
     sat = np.asarray(definition.get("satisfied", [4, 5]), dtype=np.float64)

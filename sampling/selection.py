@@ -14,15 +14,18 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import SamplingError
-from ._util import FloatArray, IntArray
+from ._util import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "MultistageSample",
     "Sample",
     "StageSpec",
+    "inclusion_probabilities",
     "inclusion_probabilities_pps",
     "multistage",
     "pps_systematic",
+    "reserve",
+    "select_with_certainty",
     "srs",
     "systematic",
 ]
@@ -120,6 +123,109 @@ def pps_systematic(
         chosen = np.concatenate([chosen, rest_idx[np.minimum(pos, rest_idx.size - 1)]])
     idx = np.sort(chosen).astype(np.intp)
     return Sample(idx, pi[idx], "pps", seed, certain[idx])
+
+
+def _forced(count: int, certain: npt.ArrayLike | None) -> BoolArray:
+    if certain is None:
+        return np.zeros(count, dtype=bool)
+    forced = np.asarray(certain, dtype=bool)
+    if forced.shape != (count,):
+        raise SamplingError(f"give one certainty flag per unit: {forced.shape[0]} flags for {count} units")
+    return forced
+
+
+def _sizes(method: Method, sizes: npt.ArrayLike) -> FloatArray:
+    s = np.asarray(sizes, dtype=np.float64)
+    if s.ndim != 1:
+        raise SamplingError("sizes must be a 1-D array, one value per unit")
+    if method == "pps" and ((s < 0).any() or np.isnan(s).any()):
+        raise SamplingError("measures of size must be non-negative numbers")
+    return s
+
+
+def inclusion_probabilities(
+    method: Method, sizes: npt.ArrayLike, n: int, certain: npt.ArrayLike | None = None
+) -> tuple[FloatArray, BoolArray]:
+    """Every unit's inclusion probability when ``n`` units are taken by ``method`` with ``certain`` units first.
+
+    The ``k`` units marked ``certain`` (e.g. the commune seat, or a size rule) get ``pi = 1`` and count in
+    ``n``; the other ``n - k`` (none when ``k >= n``) come from the rest: ``(n - k) / (N - k)`` by SRS or
+    systematic, ``(n - k) s_i / sum s`` by PPS over the rest, whose own certainty units (``pi >= 1``) are
+    taken out repeatedly. ``sizes`` is used by PPS only (its length is the frame size). Returns ``pi`` and
+    the flags of the units taken with certainty (marked, or by the PPS rule).
+    """
+    s = _sizes(method, sizes)
+    forced = _forced(s.shape[0], certain)
+    rest = np.flatnonzero(~forced)
+    n_rest = max(n - int(forced.sum()), 0)
+    pi = np.where(forced, 1.0, 0.0)
+    sure = forced.copy()
+    if method == "pps":
+        p, c = inclusion_probabilities_pps(s[rest], n_rest)
+        pi[rest], sure[rest] = p, c
+    else:
+        _check_n(n_rest, rest.size)
+        pi[rest] = n_rest / rest.size if rest.size else 0.0
+    return pi, sure
+
+
+def select_with_certainty(
+    method: Method,
+    sizes: npt.ArrayLike,
+    n: int,
+    certain: npt.ArrayLike | None = None,
+    *,
+    rng: np.random.Generator | None = None,
+    seed: int | None = None,
+) -> Sample:
+    """Take the ``certain`` units (``pi = 1``, counted in ``n``) and draw ``n - k`` of the others by ``method``.
+
+    The probabilities are those of :func:`inclusion_probabilities`; ``certainty`` flags the marked units and
+    PPS's own certainty units. Without marked units this is exactly :func:`srs`, :func:`systematic` or
+    :func:`pps_systematic` on the same generator.
+    """
+    s = _sizes(method, sizes)
+    forced = _forced(s.shape[0], certain)
+    rest = np.flatnonzero(~forced)
+    n_rest = max(n - int(forced.sum()), 0)
+    if method == "pps":
+        sub = pps_systematic(s[rest], n_rest, rng=rng, seed=seed)
+    elif method == "systematic":
+        sub = systematic(rest.size, n_rest, rng=rng, seed=seed)
+    else:
+        sub = srs(rest.size, n_rest, rng=rng, seed=seed)
+    taken = np.concatenate([np.flatnonzero(forced), rest[sub.indices]]).astype(np.intp)
+    probabilities = np.concatenate([np.ones(int(forced.sum())), sub.probabilities])
+    flags = np.concatenate([np.ones(int(forced.sum()), dtype=bool), sub.certainty])
+    order = np.argsort(taken, kind="stable")
+    return Sample(taken[order], probabilities[order], method, seed, flags[order])
+
+
+def reserve(
+    method: Method,
+    sizes: npt.ArrayLike,
+    taken: npt.ArrayLike,
+    count: int,
+    *,
+    rng: np.random.Generator,
+) -> IntArray:
+    """A reserve list: up to ``count`` units not ``taken``, drawn by ``method``, in the random order of release.
+
+    SRS and systematic: a simple random sample of the other units (systematic reserves are not spread
+    over the frame; the order of release is random anyway). PPS: a PPS systematic sample of the other units
+    of positive size. Fewer units are returned when fewer are left.
+    """
+    s = _sizes(method, sizes)
+    used = np.zeros(s.shape[0], dtype=bool)
+    used[np.asarray(taken, dtype=np.intp)] = True
+    pool = np.flatnonzero(~used & (s > 0)) if method == "pps" else np.flatnonzero(~used)
+    count = min(count, pool.size)
+    if count <= 0:
+        return np.zeros(0, dtype=np.intp)
+    if method == "pps":
+        chosen = pool[pps_systematic(s[pool], count, rng=rng).indices]
+        return chosen[rng.permutation(chosen.size)].astype(np.intp)
+    return pool[rng.permutation(pool.size)[:count]].astype(np.intp)
 
 
 @dataclass(frozen=True)

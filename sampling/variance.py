@@ -130,25 +130,27 @@ class UnitTotals:
         elif isinstance(adj, GregAdjustment):
             self.xtb = np.zeros((adj.x.shape[1], q))
 
-    def add(self, r0: int, r1: int, block: FloatArray, offset: int = 0, row_weights: FloatArray | None = None) -> None:
-        """Accumulate rows ``r0:r1`` of basis columns ``offset:offset + block.shape[1]``.
+    def add(
+        self, rows: slice | IntArray, block: FloatArray, offset: int = 0, row_weights: FloatArray | None = None
+    ) -> None:
+        """Accumulate the design rows ``rows`` (a slice or indices) of basis columns ``offset:offset + q``.
 
         ``row_weights`` multiplies every row of ``block`` first (without a copy of the block).
         """
         cols = slice(offset, offset + block.shape[1])
-        rw = np.ones(r1 - r0) if row_weights is None else row_weights
+        rw = np.ones(block.shape[0]) if row_weights is None else row_weights
         for s in range(self.n_stages):
             st = self.design.stages[s]
-            self.units[s][:, cols] += _indicator(st.unit[r0:r1], rw, st.n_units) @ block
+            self.units[s][:, cols] += _indicator(st.unit[rows], rw, st.n_units) @ block
         adj = self.adj
         if isinstance(adj, RakingAdjustment):
             for k, (c, m) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
-                self.cell_sums[k][:, cols] += _indicator(c[r0:r1], rw * self.row_factor[k][r0:r1], m) @ block
+                self.cell_sums[k][:, cols] += _indicator(c[rows], rw * self.row_factor[k][rows], m) @ block
         elif isinstance(adj, PostStratAdjustment):
-            ind = _indicator(adj.cells[r0:r1], rw * self.row_factor[0][r0:r1], adj.n_cells)
+            ind = _indicator(adj.cells[rows], rw * self.row_factor[0][rows], adj.n_cells)
             self.cell_sums[0][:, cols] += ind @ block
         elif isinstance(adj, GregAdjustment):
-            self.xtb[:, cols] += (adj.x[r0:r1] * (rw / adj.g[r0:r1])[:, None]).T @ block
+            self.xtb[:, cols] += (adj.x[rows] * (rw / adj.g[rows])[:, None]).T @ block
 
     def totals(self) -> list[FloatArray]:
         """Unit totals of the projected basis, one array (units × q) per included stage."""

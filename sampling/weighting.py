@@ -21,12 +21,14 @@ from .estimate import domain_codes
 
 __all__ = [
     "CalibrationResult",
+    "NonresponseFactors",
     "RakeResult",
     "WeightDiagnostics",
     "base_weights",
     "calibrate",
     "dummy_matrix",
     "nonresponse_adjust",
+    "nonresponse_factors",
     "poststratify",
     "rake",
     "trim_weights",
@@ -88,18 +90,48 @@ def base_weights(probs: npt.ArrayLike) -> FloatArray:
     return 1.0 / p
 
 
-def nonresponse_adjust(
-    weights: npt.ArrayLike, responded: npt.ArrayLike, cells: Sequence[npt.ArrayLike] | None = None
-) -> FloatArray:
-    """Weighting-class non-response adjustment: respondents carry the weight of their cell.
+@dataclass(frozen=True, eq=False)
+class NonresponseFactors:
+    """Weighting-class non-response adjustment: one factor per cell.
 
-    Returns weights that are 0 for non-respondents and ``w * sum_cell(w) / sum_cell(w respondents)`` for
-    respondents. A cell with no respondent is an error that names it.
+    ``codes`` gives each case's cell (index into ``labels``). Per cell: ``eligible_weight`` = sum of the
+    design weights of the eligible cases (respondents, eligible non-respondents and cases of unknown
+    eligibility), ``respondent_weight`` = that of the respondents, ``factor`` = their ratio (NaN for a cell
+    without respondents), and the numbers of cases ``sampled``, ``eligible`` and ``respondents``.
+    """
+
+    codes: IntArray
+    labels: list[tuple[tuple[str, str], ...]]
+    eligible_weight: FloatArray
+    respondent_weight: FloatArray
+    factor: FloatArray
+    sampled: IntArray
+    eligible: IntArray
+    respondents: IntArray
+
+
+def nonresponse_factors(
+    weights: npt.ArrayLike,
+    responded: npt.ArrayLike,
+    cells: Sequence[npt.ArrayLike] | None = None,
+    *,
+    eligible: npt.ArrayLike | None = None,
+) -> NonresponseFactors:
+    """Weighting-class non-response factors per cell: ``sum_cell(w eligible) / sum_cell(w respondents)``.
+
+    ``weights`` are the design weights of every sampled case, ``responded`` marks the respondents and
+    ``eligible`` (default: every case) is False for cases known to be ineligible, which drop out of both
+    sums. Cases of unknown eligibility (never reached) are for the caller to mark: counting them as
+    eligible (as AAPOR RR1 does) gives the respondents their weight too. A respondent marked ineligible is
+    an error. Cells without respondents get a NaN factor (their weight cannot be carried by anyone).
     """
     w = as_float(weights, "weights", allow_nan=False)
     r = np.asarray(responded).astype(bool)
-    if r.shape != w.shape:
-        raise WeightingError("responded must have one value per row")
+    e = np.ones(w.shape[0], dtype=bool) if eligible is None else np.asarray(eligible).astype(bool)
+    if r.shape != w.shape or e.shape != w.shape:
+        raise WeightingError("responded and eligible must have one value per case")
+    if (r & ~e).any():
+        raise WeightingError(f"case {int(np.flatnonzero(r & ~e)[0])} responded but is marked not eligible")
     if cells is None:
         codes: IntArray = np.zeros(w.shape[0], dtype=np.intp)
         labels: list[tuple[tuple[str, str], ...]] = [(("all", "all"),)]
@@ -108,13 +140,42 @@ def nonresponse_adjust(
         if (codes < 0).any():
             raise WeightingError(f"non-response cell missing at row {int(np.flatnonzero(codes < 0)[0])}")
     k = len(labels)
-    all_w = bincount(codes, weights=w, minlength=k)
+    eligible_w = bincount(codes, weights=np.where(e, w, 0.0), minlength=k)
     resp_w = bincount(codes, weights=np.where(r, w, 0.0), minlength=k)
-    empty = (resp_w == 0) & (all_w > 0)
+    factor = np.divide(eligible_w, resp_w, out=np.full(k, np.nan), where=resp_w > 0)
+    return NonresponseFactors(
+        codes,
+        labels,
+        eligible_w,
+        resp_w,
+        factor,
+        np.bincount(codes, minlength=k),
+        np.bincount(codes, weights=e.astype(np.float64), minlength=k).astype(np.intp),
+        np.bincount(codes, weights=r.astype(np.float64), minlength=k).astype(np.intp),
+    )
+
+
+def nonresponse_adjust(
+    weights: npt.ArrayLike,
+    responded: npt.ArrayLike,
+    cells: Sequence[npt.ArrayLike] | None = None,
+    *,
+    eligible: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """Weighting-class non-response adjustment: respondents carry the weight of their cell's eligible cases.
+
+    Returns weights that are 0 for non-respondents (and ineligible cases) and ``w * f_cell`` for
+    respondents, with ``f_cell`` from :func:`nonresponse_factors`. A cell with eligible cases but no
+    respondent is an error that names it.
+    """
+    result = nonresponse_factors(weights, responded, cells, eligible=eligible)
+    empty = np.isnan(result.factor) & (result.eligible_weight > 0)
     if empty.any():
-        raise WeightingError(f"non-response cell {_cell_name(labels[int(np.flatnonzero(empty)[0])])} has no respondent")
-    factor = np.divide(all_w, resp_w, out=np.zeros(k), where=resp_w > 0)
-    return np.where(r, w * factor[codes], 0.0)
+        name = _cell_name(result.labels[int(np.flatnonzero(empty)[0])])
+        raise WeightingError(f"non-response cell {name} has no respondent")
+    w = as_float(weights, "weights", allow_nan=False)
+    r = np.asarray(responded).astype(bool)
+    return np.where(r, w * np.nan_to_num(result.factor)[result.codes], 0.0)
 
 
 def _cell_name(label: tuple[tuple[str, str], ...]) -> str:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     min_answers: int = 30
     targets: dict[str, float] = {"administrative": 0.90, "health": 0.90, "education": 0.85}
     lonely_psu: Literal["fail", "remove", "certainty", "adjust", "average"] = "adjust"
+    # Memory for the responses of recent weighted estimates, reused until their instrument gets a new
+    # response (0: read them every time).
+    estimate_cache_mb: int = 512
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

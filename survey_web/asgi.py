@@ -13,6 +13,7 @@ from survey_api.qr.limiter import SlidingWindowLimiter
 from survey_api.settings import Settings
 from survey_web.respond import router as respond_router
 from survey_web.routes import router
+from survey_web.staff import router as staff_router
 from survey_web.tablet import router as tablet_router
 
 
@@ -28,5 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(respond_router)
     app.include_router(tablet_router)
+    app.include_router(staff_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

@@ -40,7 +40,8 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield url
         return
     base = make_url(POSTGRES_URL)
-    name = f"{base.database}_template"
+    # One template per pytest-xdist worker, so that workers never create the same database.
+    name = f"{base.database}_template{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     admin = _admin_engine(POSTGRES_URL)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -24,10 +24,21 @@ class ResponseIn(BaseModel):
     answers: dict[str, Any]
     started_at: AwareDatetime | None = None
     completed_at: AwareDatetime | None = None
+    assignment: int | None = Field(
+        default=None, description="The fieldwork assignment the interview was for (the volunteer's own)"
+    )
+    case_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="The entry of the assignment's sample list interviewed; with a sampling plan's list, the "
+        "server sets the response's stratum, PSU, design weight and fpc from the plan",
+    )
 
     def fingerprint(self) -> dict[str, Any]:
         """What must be identical for a resubmission to count as a replay."""
-        return self.model_dump(mode="json")
+        # Without a plan link the fingerprint is what it was before these fields existed (stored hashes hold).
+        return self.model_dump(mode="json", exclude={k for k in ("assignment", "case_ref") if getattr(self, k) is None})
 
 
 class ResponseOut(BaseModel):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from survey_api.collection import repository
+from survey_api.collection import plan_link, repository
 from survey_api.collection.answers import check_answers, pack_scores
 from survey_api.collection.schemas import ResponseIn, ResponseOut, response_out
 from survey_api.db.base import utcnow
@@ -91,6 +91,13 @@ def submit(
         values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
     if design is not None:
         values.update(design.values())
+    if payload.case_ref is not None and payload.assignment is None:
+        raise InvalidInput(
+            "case_ref names an entry of an assignment's sample list: send the assignment too",
+            errors=[{"item": "assignment", "problem": "required with case_ref"}],
+        )
+    if payload.assignment is not None:
+        values.update(plan_link.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
     if repository.insert_response_once(session, values):
         stored = repository.response_by_id(session, payload.id)
         assert stored is not None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from survey_api.deps import AnalystUser, SessionDep, SettingsDep
 from survey_api.estimates import service
+from survey_api.estimates.nonresponse import Cells
 from survey_api.estimates.schemas import IndicesOut
+from survey_api.estimates.weighting import Options
 
 router = APIRouter(prefix="/api/v1/indices", tags=["indices"])
 
@@ -36,12 +38,30 @@ def get_indices(
     target: Annotated[
         float | None, Query(ge=0, le=1, description="Target share satisfied; default the sector's (settings)")
     ] = None,
+    nonresponse: Annotated[
+        Literal["cell", "none"] | None,
+        Query(
+            description="Non-response adjustment of interviews from a sampling plan's lists, by cell; default: "
+            "applied when the responses come from a plan with contact outcomes"
+        ),
+    ] = None,
+    nonresponse_cells: Annotated[
+        Cells, Query(description="Non-response cells: the plan's strata (default) or its PSUs")
+    ] = "stratum",
+    trim_lower: Annotated[
+        float | None, Query(ge=0, lt=1, description="Trim weights below this multiple of the mean weight")
+    ] = None,
+    trim_upper: Annotated[
+        float | None, Query(gt=1, description="Trim weights above this multiple of the mean weight, e.g. 3.5")
+    ] = None,
+    trim_strict: Annotated[bool, Query(description="Repeat trimming until no weight is outside")] = False,
 ) -> IndicesOut:
     """The satisfaction index at every level, aggregated as the instrument's index definition says.
 
     Weighted results add SEs, CIs ([low, high]), design effects, effective n and flags per level, and
     name the weighting run; QR and web responses have no sample design and are weighted by
-    post-stratification or raking to the margins only.
+    post-stratification or raking to the margins only (the run's note says so). Interviews of a sampling
+    plan's lists are adjusted for non-response by cell; trimming applies after the margins.
     """
     return service.indices(
         session,
@@ -57,4 +77,5 @@ def get_indices(
         period=period,
         target=target,
         settings=settings,
+        options=Options(nonresponse, nonresponse_cells, trim_lower, trim_upper, trim_strict),
     )

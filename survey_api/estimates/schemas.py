@@ -33,9 +33,19 @@ class LevelOut(BaseModel):
 
 class WeightingRunOut(BaseModel):
     id: int
-    method: str = Field(description="design, poststratify, rake, design+poststratify, design+rake or none")
+    method: str = Field(
+        description="Steps joined by +: design, nonresponse, poststratify or rake, trim (e.g. design+nonresponse+"
+        "rake+trim); none"
+    )
     margins: dict[str, Any]
-    diagnostics: dict[str, Any]
+    params: dict[str, Any] = Field(default_factory=dict, description="lonely_psu, fpc, nonresponse, trim, …")
+    diagnostics: dict[str, Any] = Field(
+        description="Weights: n, total, minimum, maximum, mean, cv, max_min_ratio, kish_deff, n_eff; raking "
+        "convergence; nonresponse: factor per cell; trim: bounds and number trimmed"
+    )
+    note: str | None = Field(
+        default=None, description="E.g. that responses without a design are weighted by the margins only"
+    )
 
 
 class TargetOut(BaseModel):

@@ -18,6 +18,7 @@ from survey_api.collection.repository import service_point_by_code
 from survey_api.db.models import InstrumentVersion, OrgUnit, User
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.estimates import repository
+from survey_api.estimates.cache import shared_cache
 from survey_api.estimates.levels import LevelResult, compute_levels
 from survey_api.estimates.schemas import (
     BreakdownOut,
@@ -27,8 +28,8 @@ from survey_api.estimates.schemas import (
     TargetOut,
     WeightingRunOut,
 )
-from survey_api.estimates.weighted import Levels, empty_levels, index_answers, weighted_levels, weighted_levels_by
-from survey_api.estimates.weighting import build_design, record_run
+from survey_api.estimates.weighted import Levels, empty_levels, index_summary, weighted_levels, weighted_levels_by
+from survey_api.estimates.weighting import Options, build_design, record_run, weigh
 from survey_api.instruments import repository as instruments
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of
@@ -85,6 +86,7 @@ def indices(
     period: PeriodLength = "month",
     target: float | None = None,
     settings: Settings | None = None,
+    options: Options | None = None,
 ) -> IndicesOut:
     """The index at every level for the responses that match the filters.
 
@@ -93,8 +95,10 @@ def indices(
     post-stratified or raked to the margins; every level then has SEs, CIs, design effects and flags,
     and the result cites its weighting run. ``by`` adds domain estimates; with ``from`` and ``to`` the
     previous period of the same length is compared. A unit manager sees only their own units.
+    ``options`` asks for a non-response adjustment and trimming (:class:`Options`).
     """
     settings = settings or get_settings()
+    options = options or Options()
     selection = _select(session, instrument_code, viewer, version, unit, service_point, date_from, date_to)
     query = selection.query(date_from, date_to)
     margins_exist = margins_for(session, selection.margin_unit_id, date_from, date_to) is not None
@@ -107,7 +111,9 @@ def indices(
     target_value = target if target is not None else settings.targets.get(document.sector)
 
     if weighted or by is not None:
-        estimate = _estimate(session, selection, date_from, date_to, weighted, by, period, settings, strict_margins)
+        estimate = _estimate(
+            session, selection, date_from, date_to, weighted, by, period, settings, strict_margins, options
+        )
         responses, (overall, groups, elements, items) = estimate.responses, estimate.levels
     else:
         responses, (overall, groups, elements, items) = _unweighted(session, selection, date_from, date_to)
@@ -131,7 +137,7 @@ def indices(
         out.target = TargetOut(value=target_value, met=met)
     if date_from is not None and date_to is not None:
         out.previous_period = _previous(
-            session, selection, date_from, date_to, overall, weighted, settings, strict_margins
+            session, selection, date_from, date_to, overall, weighted, settings, strict_margins, options
         )
     return out
 
@@ -214,29 +220,62 @@ def _estimate(
     period: PeriodLength,
     settings: Settings,
     strict_margins: bool = True,
+    options: Options | None = None,
 ) -> _Estimate:
     """Levels with SEs: weighted by the design and margins, or (``weighted`` False) each response as 1."""
     chosen, document = selection.version, selection.document
-    rows = repository.design_rows(session, chosen.id, len(chosen.score_items), **selection.query(date_from, date_to))
+    cache = shared_cache(settings.estimate_cache_mb)
+    cached = cache.rows(session, chosen.id, len(chosen.score_items), **selection.query(date_from, date_to))
+    rows = cached.rows
     minimum = settings.min_answers
     if rows.n == 0:
         return _Estimate(0, empty_levels(document, minimum), None, [] if by else None)
     margin_set = margins_for(session, selection.margin_unit_id, date_from, date_to) if weighted else None
-    weighting = build_design(
-        rows, margin_set, lonely_psu=settings.lonely_psu, use_design=weighted, strict_margins=strict_margins
+    weighting = weigh(
+        session,
+        rows,
+        chosen.id,
+        dict(selection.query(date_from, date_to)),
+        margin_set,
+        options or Options(),
+        lonely_psu=settings.lonely_psu,
+        use_design=weighted,
+        strict_margins=strict_margins,
     )
     run_out = None
     if weighted:
         filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
         run = record_run(session, rows, chosen.id, filters, weighting)
-        run_out = WeightingRunOut(id=run.id, method=run.method, margins=run.margins, diagnostics=run.diagnostics)
-    answers = index_answers(rows.scores, chosen.score_items, document.index)
+        run_out = WeightingRunOut(
+            id=run.id,
+            method=run.method,
+            margins=run.margins,
+            params=run.params,
+            diagnostics=run.diagnostics,
+            note=run.diagnostics.get("note"),
+        )
     breakdown = None
     if by is None:
-        levels = weighted_levels(answers, weighting.design, document, min_answers=minimum)
+        summary = cached.memo(("summary",), lambda: index_summary(rows, chosen.score_items, document.index, None))
+        levels = weighted_levels(
+            rows, chosen.score_items, weighting.design, document, min_answers=minimum, summary=summary
+        )
     else:
         codes, labels = _group_values(session, rows, by, period)
-        levels, parts = weighted_levels_by(answers, weighting.design, document, codes, len(labels), min_answers=minimum)
+        # Group codes follow the groups' names, but the segments they make do not: the summary is kept.
+        summary = cached.memo(
+            ("summary", by, period), lambda: index_summary(rows, chosen.score_items, document.index, codes)
+        )
+        levels, parts = weighted_levels_by(
+            rows,
+            chosen.score_items,
+            weighting.design,
+            document,
+            codes,
+            len(labels),
+            min_answers=minimum,
+            summary=summary,
+        )
         counts = np.bincount(codes[codes >= 0], minlength=len(labels))
         breakdown = [
             BreakdownOut(
@@ -306,6 +345,7 @@ def _previous(
     weighted: bool,
     settings: Settings,
     strict_margins: bool = True,
+    options: Options | None = None,
 ) -> PreviousPeriodOut:
     """The period before [date_from, date_to] (see :func:`previous_period`), and whether the change is
     significant.
@@ -315,7 +355,7 @@ def _previous(
     """
     start, end = previous_period(date_from, date_to)
     if weighted:
-        estimate = _estimate(session, selection, start, end, True, None, "month", settings, strict_margins)
+        estimate = _estimate(session, selection, start, end, True, None, "month", settings, strict_margins, options)
         responses, overall, run = estimate.responses, estimate.levels[0], estimate.run
     else:
         responses, levels = _unweighted(session, selection, start, end)

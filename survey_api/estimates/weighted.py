@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sampling import Design, IndexLevel, IndexResult, compute_index, compute_index_by
+from sampling import (
+    AnswerSummary,
+    Design,
+    IndexLevel,
+    IndexResult,
+    SegmentMismatch,
+    compute_index,
+    compute_index_by,
+    summarise_answers,
+)
 from survey_api.db.models.responses import MISSING_SCORE
+from survey_api.estimates.repository import DesignRows
 from survey_api.estimates.schemas import LevelOut
+from survey_api.estimates.segments import segment_codes
 from survey_api.instruments.document import IndexDefinition, InstrumentDocument, Text
 
 # An index without groups gets one synthetic group holding all its elements (sampling's definitions pool
@@ -19,6 +30,7 @@ from survey_api.instruments.document import IndexDefinition, InstrumentDocument,
 _ALL = "\x00all"
 
 Levels = tuple[LevelOut, list[LevelOut], list[LevelOut], list[LevelOut]]
+T = TypeVar("T")
 
 
 def sampling_definition(index: IndexDefinition) -> dict[str, Any]:
@@ -55,34 +67,82 @@ def index_answers(scores: NDArray[np.uint8], score_items: Sequence[str], index: 
 
 
 def weighted_levels(
-    answers: NDArray[np.float64],
+    rows: DesignRows,
+    score_items: Sequence[str],
     design: Design,
     document: InstrumentDocument,
     *,
-    domain: NDArray[np.bool_] | None = None,
     min_answers: int,
+    summary: AnswerSummary | None = None,
 ) -> Levels:
-    """Overall, groups, elements and items with SEs, CIs, design effects and flags."""
+    """Overall, groups, elements and items with SEs, CIs, design effects and flags.
+
+    With ``summary`` (:func:`index_summary` of the rows) the estimate takes one pass over its segments.
+    """
     index = document.index
     codes = [code for e in index.elements for code in e.items]
-    result = compute_index(answers, codes, design, sampling_definition(index), domain=domain)
+    definition = sampling_definition(index)
+    result = _from_segments_or_rows(
+        lambda answers: compute_index(answers, codes, design, definition), rows, score_items, index, summary
+    )
     return _levels_of(result, document, min_answers)
 
 
 def weighted_levels_by(
-    answers: NDArray[np.float64],
+    rows: DesignRows,
+    score_items: Sequence[str],
     design: Design,
     document: InstrumentDocument,
     groups: NDArray[np.int32],
     n_groups: int,
     *,
     min_answers: int,
+    summary: AnswerSummary | None = None,
 ) -> tuple[Levels, list[Levels]]:
     """:func:`weighted_levels` over all responses and in each domain ``groups == g``, in one pass."""
     index = document.index
     codes = [code for e in index.elements for code in e.items]
-    whole, parts = compute_index_by(answers, codes, design, sampling_definition(index), groups, n_groups)
+    definition = sampling_definition(index)
+    whole, parts = _from_segments_or_rows(
+        lambda answers: compute_index_by(answers, codes, design, definition, groups, n_groups),
+        rows,
+        score_items,
+        index,
+        summary,
+    )
     return _levels_of(whole, document, min_answers), [_levels_of(p, document, min_answers) for p in parts]
+
+
+def _from_segments_or_rows(
+    compute: Callable[[AnswerSummary | NDArray[np.float64]], T],
+    rows: DesignRows,
+    score_items: Sequence[str],
+    index: IndexDefinition,
+    summary: AnswerSummary | None,
+) -> T:
+    """``compute`` on the answers summed per segment of alike responses, or on every row when there is no
+    summary or its segments turn out to mix weights (a rare hash collision, or weights set per response)."""
+    if summary is not None:
+        try:
+            return compute(summary)
+        except SegmentMismatch:
+            pass
+    return compute(index_answers(rows.scores, score_items, index))
+
+
+def index_summary(
+    rows: DesignRows, score_items: Sequence[str], index: IndexDefinition, groups: NDArray[np.int32] | None
+) -> AnswerSummary | None:
+    """The index's answers summed per segment of alike responses (with the same ``groups``, if any); None
+    when segments would be single rows."""
+    segments = segment_codes(rows, groups)
+    if segments is None:
+        return None
+    position = {code: i for i, code in enumerate(score_items)}
+    columns = [position[code] for e in index.elements for code in e.items]
+    codes = [code for e in index.elements for code in e.items]
+    answers = np.take(rows.scores, columns, axis=1)
+    return summarise_answers(answers, codes, sampling_definition(index), segments, missing=MISSING_SCORE)
 
 
 def _levels_of(result: IndexResult, document: InstrumentDocument, min_answers: int) -> Levels:

@@ -249,17 +249,9 @@ def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> 
     follow AAPOR: RR1 counts the entries of the ``sample`` list not yet contacted as eligible (their
     eligibility is unknown), RR3 only the share ``e`` of them estimated to be eligible.
     """
-    cases: dict[str, list[ContactAttempt]] = defaultdict(list)
-    total = 0
-    for attempt in attempts:
-        total += 1
-        cases[attempt.case_ref if attempt.case_ref else f"attempt:{attempt.id}"].append(attempt)
-    finals: Counter[str] = Counter()
-    for case in cases.values():
-        if any(a.outcome == "completed" for a in case):
-            finals["completed"] += 1
-        else:
-            finals[max(case, key=_attempt_time).outcome] += 1
+    listed = list(attempts)
+    cases = final_outcomes(listed)
+    finals: Counter[str] = Counter(cases.values())
     not_contacted = len(set(sample) - cases.keys())
     rates = aapor_response_rates(
         complete=finals["completed"],
@@ -270,7 +262,7 @@ def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> 
         unknown=not_contacted,
     )
     return Progress(
-        attempts=total,
+        attempts=len(listed),
         cases=len(cases),
         completed=finals["completed"],
         not_contacted=not_contacted,
@@ -279,6 +271,20 @@ def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> 
         response_rate_rr3=_rounded(rates.rr3),
         eligibility_rate=_rounded(rates.eligibility),
     )
+
+
+def final_outcomes(attempts: Iterable[ContactAttempt]) -> dict[str, str]:
+    """Each case's final outcome: completed if any attempt completed, else the latest attempt's.
+
+    Cases are keyed by ``case_ref``; an attempt without one is a case of its own (``attempt:<id>``).
+    """
+    cases: dict[str, list[ContactAttempt]] = defaultdict(list)
+    for attempt in attempts:
+        cases[attempt.case_ref if attempt.case_ref else f"attempt:{attempt.id}"].append(attempt)
+    return {
+        ref: "completed" if any(a.outcome == "completed" for a in case) else max(case, key=_attempt_time).outcome
+        for ref, case in cases.items()
+    }
 
 
 def _rounded(rate: float | None) -> float | None:

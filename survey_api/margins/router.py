@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, UploadFile
 
 from survey_api.db.models import User
 from survey_api.deps import SessionDep, require_roles
-from survey_api.margins import service
+from survey_api.margins import importer, service
 from survey_api.margins.schemas import MarginsIn, MarginsOut
 
 router = APIRouter(prefix="/api/v1/margins", tags=["margins"])
@@ -19,8 +19,22 @@ WeightingUser = Annotated[User, Depends(require_roles("admin", "analyst"))]
 
 @router.put("", response_model=MarginsOut)
 def put_margins(payload: MarginsIn, session: SessionDep, user: WeightingUser) -> MarginsOut:
-    """Enter (or replace) the population margins of a unit and period, e.g. census counts by sex."""
+    """Enter (or replace) the population margins of a unit and period, e.g. census counts by sex.
+
+    Variables: ``sex``, ``age_group``, ``unit`` (org unit codes of the responses' units) or a joint one such
+    as ``sex*age_group`` with levels like ``2|25-34``. One variable post-stratifies, several rake.
+    """
     return service.put_margins(session, payload, user=user)
+
+
+@router.post(
+    "/import",
+    response_model=list[MarginsOut],
+    responses={422: {"description": "Every row error, listed together; nothing was stored"}},
+)
+def import_margins(session: SessionDep, user: WeightingUser, file: UploadFile) -> list[MarginsOut]:
+    """Import margin sets from CSV or XLSX (columns unit, from, to, variable, level, total): all or none."""
+    return importer.import_margins(session, file.file.read(), file.filename, user=user)
 
 
 @router.get("", response_model=list[MarginsOut])

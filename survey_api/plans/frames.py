@@ -3,8 +3,9 @@
 One file per stage. Columns: ``ref`` (unique), ``label``; the first stage's strata in the design's
 ``stratum_column`` (every row needs one when the design is stratified); ``parent`` (a ref of the previous
 stage, required from the second stage on; a unit inherits its parent's stratum); the stage's
-``size_column`` (a positive number, required for PPS). Other columns are kept as attributes. Rows are
-numbered as a spreadsheet shows them (the header is row 1).
+``size_column`` (a positive number, required for PPS and for a size certainty rule); the certainty rule's
+flag column when it names one (1/true/yes/x/có, or blank/0/false/no/không). Other columns are kept as
+attributes. Rows are numbered as a spreadsheet shows them (the header is row 1).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import csv
 import io
 import math
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,18 @@ from survey_api.errors import InvalidInput
 from survey_api.imports.service import describe_error
 
 _XLSX_MAGIC = b"PK\x03\x04"
+_YES = frozenset({"1", "true", "yes", "y", "x", "có", "co"})
+_NO = frozenset({"", "0", "false", "no", "n", "không", "khong"})
+
+
+def read_flag(value: str) -> bool | None:
+    """A yes/no cell (a certainty flag): True, False, or None when it is neither."""
+    text = value.strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -100,10 +113,15 @@ def check_frame(
     size_column: str,
     size_required: bool,
     parents: Mapping[str, str | None] | None,
+    refused: Mapping[str, str] | None = None,
+    flag_column: str | None = None,
+    taken_refs: Collection[str] = (),
 ) -> list[FrameRow]:
     """Every row checked; raises :class:`InvalidInput` with all problems (``{"row", "item", "problem"}``).
 
-    ``parents`` maps the previous stage's refs to their strata (None at the first stage).
+    ``parents`` maps the refs a row may name as parent to their strata (None at the first stage); ``refused``
+    says why another ref of the previous stage may not be named (e.g. it was not drawn). ``taken_refs`` are
+    refs the stage's frame holds already (a listing added to a drawn stage).
     """
     errors: list[dict[str, Any]] = []
     required = ["ref"] + (["parent"] if parents is not None else [])
@@ -111,6 +129,8 @@ def check_frame(
         required.append(stratum_column)
     if size_required:
         required.append(size_column)
+    if flag_column:
+        required.append(flag_column)
     seen: set[str] = set()
     for name in header:
         if name in seen:
@@ -132,6 +152,8 @@ def check_frame(
             problems.append({"item": "ref", "problem": "longer than 100 characters"})
         elif ref in refs:
             problems.append({"item": "ref", "problem": f"{ref!r} appears again (first in row {refs[ref]})"})
+        elif ref in taken_refs:
+            problems.append({"item": "ref", "problem": f"{ref!r} is in the stage's frame already"})
         else:
             refs[ref] = number
         label = cells.get("label") or None
@@ -148,10 +170,13 @@ def check_frame(
         else:
             parent = cells["parent"]
             if parent not in parents:
-                problems.append({"item": "parent", "problem": f"{parent!r} is not a unit of stage {stage - 1}"})
+                problem = (refused or {}).get(parent, f"{parent!r} is not a unit of stage {stage - 1}")
+                problems.append({"item": "parent", "problem": problem})
             else:
                 stratum = parents[parent]
         size = _size(cells.get(size_column, ""), size_required, size_column, problems)
+        if flag_column and read_flag(cells[flag_column]) is None:
+            problems.append({"item": flag_column, "problem": f"{cells[flag_column]!r} is not 1 or 0 (yes or no)"})
         errors.extend({"row": number, **p} for p in problems)
         if not problems:
             extra = {k: v for k, v in cells.items() if k not in known and v}
@@ -166,7 +191,7 @@ def check_frame(
 def _size(value: str, required: bool, column: str, problems: list[dict[str, Any]]) -> float | None:
     if not value:
         if required:
-            problems.append({"item": column, "problem": "blank, but the stage is drawn by PPS"})
+            problems.append({"item": column, "problem": "blank, but the stage needs a size (PPS or a size rule)"})
         return None
     try:
         number = float(value)

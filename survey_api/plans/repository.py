@@ -24,7 +24,13 @@ def frame_counts(session: Session, plan_id: int) -> dict[int, int]:
 def frame(session: Session, plan_id: int, stage: int) -> Sequence[FrameUnit]:
     """A stage's frame in file order."""
     query = select(FrameUnit).where(FrameUnit.plan_id == plan_id, FrameUnit.stage == stage)
-    return session.scalars(query.order_by(FrameUnit.row_number)).all()
+    return session.scalars(query.order_by(FrameUnit.row_number, FrameUnit.id)).all()
+
+
+def listed_parents(session: Session, plan_id: int, stage: int) -> set[str]:
+    """The parent refs that a stage's frame lists units under."""
+    query = select(FrameUnit.parent_ref).where(FrameUnit.plan_id == plan_id, FrameUnit.stage == stage).distinct()
+    return {ref for ref in session.scalars(query) if ref is not None}
 
 
 def delete_frame(session: Session, plan_id: int, stage: int) -> None:

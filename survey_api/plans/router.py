@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Query, UploadFile, status
 from survey_api.db.models import User
 from survey_api.deps import SessionDep, require_roles
 from survey_api.fieldwork.schemas import AssignmentOut
-from survey_api.plans import service
+from survey_api.plans import replacing, service
 from survey_api.plans.schemas import (
     AssignIn,
     DrawIn,
     FrameOut,
     PlanIn,
+    PlanListItem,
     PlanOut,
     PlanProgress,
     RedrawCheck,
@@ -37,6 +38,12 @@ def create_plan(payload: PlanIn, session: SessionDep, user: Planner) -> PlanOut:
     return service.plan_out(session, service.create_plan(session, user, payload))
 
 
+@router.get("", response_model=list[PlanListItem])
+def list_plans(session: SessionDep, user: Viewer) -> list[PlanListItem]:
+    """The plans you may see (a unit manager: those of their units), newest first."""
+    return service.list_plans(session, user)
+
+
 @router.get("/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: int, session: SessionDep, user: Viewer) -> PlanOut:
     """A plan with its design, frame sizes and (once drawn) seed and sizing."""
@@ -56,7 +63,11 @@ def upload_frame(
     file: UploadFile,
     stage: Annotated[int, Query(ge=0, description="The stage this file lists (0: the first)")] = 0,
 ) -> FrameOut:
-    """Upload a stage's frame (CSV or XLSX: ref, label, stratum, parent, size): all rows or none."""
+    """Upload a stage's frame (CSV or XLSX: ref, label, stratum, parent, size): all rows or none.
+
+    Once the stage above is drawn, only its drawn units may be named as parents (a listing). 409 for a drawn
+    stage, unless drawn units have no children listed yet (a replacement's): those are added and drawn.
+    """
     return service.upload_frame(session, user, plan_id, stage, file.file.read(), file.filename)
 
 
@@ -68,7 +79,10 @@ def plan_size(plan_id: int, session: SessionDep, user: Viewer) -> SizeOut | None
 
 @router.post("/{plan_id}/draw", response_model=SampleOut, status_code=status.HTTP_201_CREATED)
 def draw(plan_id: int, session: SessionDep, user: Planner, payload: DrawIn | None = None) -> SampleOut:
-    """Draw the sample (seed stored; default a fresh random one). A drawn plan cannot be drawn again (409)."""
+    """Draw the stages not drawn yet, as far as their frames go (seed stored at the first draw; default random).
+
+    A listed stage is drawn by calling this again once its frame is uploaded. 409 when every stage is drawn.
+    """
     return service.draw_plan(session, user, plan_id, payload.seed if payload else None)
 
 
@@ -92,8 +106,11 @@ def assign(plan_id: int, payload: AssignIn, session: SessionDep, user: Manager) 
 
 @router.post("/{plan_id}/replace", response_model=SampleUnitOut)
 def replace(plan_id: int, payload: ReplaceIn, session: SessionDep, user: Viewer) -> SampleUnitOut:
-    """Replace a refused, not eligible or unreachable unit by the next replacement of its group (409: none left)."""
-    return service.replace(session, user, plan_id, payload)
+    """Replace a unit of any stage by the next reserve unit of its group; the stages below it are drawn again.
+
+    409: replaced or dropped already, completed interviews recorded under it, or no reserve unit left.
+    """
+    return replacing.replace(session, user, plan_id, payload)
 
 
 @router.get("/{plan_id}/progress", response_model=PlanProgress)

@@ -11,7 +11,32 @@ from survey_api.fieldwork.schemas import Progress
 
 StageMethod = Literal["pps", "srs", "systematic"]
 AllocationMethod = Literal["proportional", "equal", "neyman", "optimal"]
-ReplaceReason = Literal["refused", "not_eligible", "unreachable"]
+ReplaceReason = Literal["refused", "not_eligible", "unreachable", "inaccessible"]
+RESERVED_COLUMNS = ("ref", "label", "parent")
+
+
+class Certainty(BaseModel):
+    """Rules that make units certainty selections (``pi = 1``, counted in the stage's ``n``).
+
+    PPS also takes with certainty every unit whose ``n s_i / sum s`` reaches 1 (repeatedly), with no rule.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    column: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="A frame column flagging certainty units (1/true/yes/x/có; blank/0/false/no/không: not), "
+        "e.g. the provincial capital or the commune seat",
+    )
+    min_size: float | None = Field(default=None, gt=0, description="Units whose size is at least this")
+
+    @model_validator(mode="after")
+    def _some(self) -> Certainty:
+        if self.column is None and self.min_size is None:
+            raise ValueError("a certainty rule names a column, a min_size, or both")
+        return self
 
 
 class Stage(BaseModel):
@@ -22,9 +47,27 @@ class Stage(BaseModel):
     name: str = Field(min_length=1, max_length=64, description="e.g. commune, village, household")
     method: StageMethod = "srs"
     n: int | None = Field(
-        default=None, ge=1, description="Per stratum (first stage) or per parent; omit on the last stage with a target"
+        default=None,
+        ge=1,
+        description="Per stratum (first stage) or per parent, certainty units included; "
+        "omit on the last stage with a target",
     )
-    size_column: str = Field(default="size", max_length=64, description="The measure of size (PPS)")
+    size_column: str = Field(default="size", max_length=64, description="The measure of size (PPS, min_size)")
+    certainty: Certainty | None = None
+    replacements: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="Reserve units per group (stratum or parent), drawn by the stage's method; "
+        "default: the design's replacements at the last stage, none above",
+    )
+
+    @model_validator(mode="after")
+    def _columns(self) -> Stage:
+        column = self.certainty.column if self.certainty else None
+        if column is not None and column in (*RESERVED_COLUMNS, self.size_column):
+            raise ValueError(f"the certainty column cannot be {column!r}: that column has another meaning")
+        return self
 
 
 class Target(BaseModel):
@@ -61,9 +104,18 @@ class Design(BaseModel):
     min_per_stratum: int = Field(default=0, ge=0)
     replacements: int = Field(default=0, ge=0, le=100)
 
+    def reserve(self, stage: int) -> int:
+        """Reserve units per group at ``stage``."""
+        own = self.stages[stage].replacements
+        if own is not None:
+            return own
+        return self.replacements if stage == len(self.stages) - 1 else 0
+
     @model_validator(mode="after")
     def _sizes(self) -> Design:
         for k, stage in enumerate(self.stages):
+            if k == 0 and stage.certainty and stage.certainty.column == self.stratum_column:
+                raise ValueError("the certainty column cannot be the stratum column")
             last = k == len(self.stages) - 1
             if stage.n is None and not (last and self.target is not None):
                 raise ValueError(f"stage {k} ({stage.name}) needs n")
@@ -102,6 +154,41 @@ class SizeOut(BaseModel):
     n_fpc: float | None = None
     allocation: dict[str, int]
     exact: dict[str, float]
+    shares: dict[str, int] = Field(
+        default_factory=dict,
+        description="Multistage plans with a target: last-stage units per parent (ref) as spread at the draw",
+    )
+
+
+class StageStatus(BaseModel):
+    """Where a stage stands: its frame, whether it is drawn, and how its sample is made up."""
+
+    stage: int
+    name: str
+    method: StageMethod
+    frame_rows: int
+    drawn: bool
+    in_sample: int = Field(description="Units in the sample: selected or released replacements, not replaced/dropped")
+    certainty: int = Field(description="Of those, taken with certainty (stage probability 1)")
+    by_chance: int = Field(description="Of those, drawn at random (in_sample − certainty)")
+    reserve: int = Field(description="Replacements not released yet")
+    replaced: int
+    dropped: int = Field(description="Units dropped with a replaced ancestor")
+    awaiting_listing: list[str] = Field(
+        description="Drawn units of the stage above with no unit listed in this stage's frame yet"
+    )
+
+
+class PlanListItem(BaseModel):
+    """One plan in the list of plans."""
+
+    id: int
+    name: str
+    instrument: str
+    unit: str | None = Field(description="The unit's code")
+    unit_name: str | None
+    status: str
+    drawn_at: datetime | None
 
 
 class PlanOut(BaseModel):
@@ -109,9 +196,11 @@ class PlanOut(BaseModel):
     name: str
     instrument: str
     unit: str | None
-    status: str
+    status: str = Field(description="draft; listing (some stages drawn, the next awaits its frame); drawn")
     design: Design
     frames: dict[int, int] = Field(description="Rows stored per stage")
+    drawn_stages: list[int] = Field(description="Stages drawn so far (a listed stage is drawn after the others)")
+    stages: list[StageStatus]
     sizing: SizeOut | None
     seed: int | None
     created_at: datetime
@@ -133,9 +222,10 @@ class SampleUnitOut(BaseModel):
     stage_probability: float = Field(description="Probability of selection at this stage, given the parent")
     inclusion_probability: float = Field(description="Product of the stage probabilities down to this unit")
     weight: float = Field(description="1 / inclusion probability")
+    certainty: bool = Field(description="Selected with certainty (stage probability 1)")
     selection_order: int
     role: Literal["selected", "replacement"]
-    status: str
+    status: str = Field(description="pending, assigned, replaced, or dropped (with a replaced ancestor)")
     replaces: str | None
     replaced_reason: str | None
     assignment: int | None
@@ -178,10 +268,14 @@ class AssignIn(BaseModel):
 
 
 class ReplaceIn(BaseModel):
+    """A unit of any stage to replace by the next reserve unit of its group (stratum or parent)."""
+
     model_config = ConfigDict(extra="forbid")
 
     ref: str
     reason: ReplaceReason
+    stage: int | None = Field(default=None, ge=0, description="Needed only when the ref is drawn at several stages")
+    note: str | None = Field(default=None, max_length=1000, description="Kept in the audit log")
 
 
 class GroupProgress(BaseModel):

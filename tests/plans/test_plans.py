@@ -320,6 +320,11 @@ def test_roles(client: TestClient, analyst: Person, new_plan: NewPlan, person: M
     assert client.get(f"{PLANS}/{plan}/progress", headers=person("unit_manager", unit="d1").headers).status_code == 200
     assert client.get(f"{PLANS}/{plan}/sample", headers=person("unit_manager", unit="p").headers).status_code == 200
     assert client.get(f"{PLANS}/999999", headers=analyst.headers).status_code == 404
+    listed = client.get(PLANS, headers=analyst.headers).json()
+    assert [(p["id"], p["unit"], p["status"]) for p in listed] == [(plan, "d1", "drawn")]
+    assert client.get(PLANS, headers=person("unit_manager", unit="d2").headers).json() == []
+    assert [p["id"] for p in client.get(PLANS, headers=person("unit_manager", unit="d1").headers).json()] == [plan]
+    assert client.get(PLANS, headers=person("volunteer").headers).status_code == 403
     assert client.post(PLANS, json=body | {"instrument": "nope"}, headers=analyst.headers).status_code == 422
     bad = body | {"design": {"stages": [{"name": "a", "method": "srs"}]}}
     assert client.post(PLANS, json=bad, headers=analyst.headers).status_code == 422

@@ -55,7 +55,7 @@ def same(a: IndexResult, b: IndexResult) -> None:
 def test_one_pass_equals_domain_by_domain(adjustment: str, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if chunked:  # several row chunks, and the design-effect Gram matrix on a subsample
         monkeypatch.setattr("sampling.indices._ROW_CHUNK", 128)
-        monkeypatch.setattr("sampling.indices._GRAM_BUDGET", 50_000)
+        monkeypatch.setattr("sampling.answer_summary._GRAM_BUDGET", 50_000)
     answers, design, groups, sex, age = data()
     if adjustment in ("poststratify", "two"):
         design = poststratify(design, [sex], {"0": 700.0, "1": 800.0})

@@ -7,6 +7,7 @@ from survey_api.db.models.fieldwork import Assignment, ContactAttempt
 from survey_api.db.models.instruments import Instrument, InstrumentVersion
 from survey_api.db.models.plans import FrameUnit, SampleUnit, SamplingPlan
 from survey_api.db.models.qr import QrLink, ReceiptClaim
+from survey_api.db.models.response_counts import ResponseCount
 from survey_api.db.models.responses import Response
 from survey_api.db.models.units import OrgUnit, ServicePoint
 from survey_api.db.models.users import ApiToken, User
@@ -28,6 +29,7 @@ __all__ = [
     "QrLink",
     "ReceiptClaim",
     "Response",
+    "ResponseCount",
     "SampleUnit",
     "SamplingPlan",
     "ServicePoint",

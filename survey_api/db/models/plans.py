@@ -11,15 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from survey_api.db.base import Base, utcnow
 from survey_api.db.types import JSONDocument, UTCDateTime
 
-PLAN_STATUSES = ("draft", "drawn")
+PLAN_STATUSES = ("draft", "listing", "drawn")  # listing: some stages drawn, the next awaits its frame
 SAMPLE_ROLES = ("selected", "replacement")
-SAMPLE_STATUSES = ("pending", "assigned", "replaced")
+SAMPLE_STATUSES = ("pending", "assigned", "replaced", "dropped")  # dropped: under a replaced unit
 
 
 class SamplingPlan(Base):
     """A design (strata, stages, target, allocation, replacements) and, once drawn, the seed it was drawn with.
 
-    A drawn plan is immutable: its sample is reproducible from ``seed`` and the stored frames.
+    Drawn units never change but by replacement: the sample is reproducible from ``seed``, the stored frames
+    and the replacements made (see ``survey_api.plans.draw``).
     """
 
     __tablename__ = "sampling_plans"
@@ -30,7 +31,7 @@ class SamplingPlan(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     design: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    # Sample size and allocation as computed at the draw (n, n0, method, per-stratum n_h).
+    # Sample size and allocation as computed at the draw (n, n0, method, per-stratum n_h, per-parent shares).
     sizing: Mapped[dict[str, Any] | None] = mapped_column(JSONDocument)
     seed: Mapped[int | None] = mapped_column(BigInteger)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -17,6 +17,8 @@ RESPONDENT_TYPES = ("person", "organisation")
 MISSING_SCORE = 255
 # A response carries a sample design when any of these is set (the predicate of ix_responses_designed).
 DESIGNED = "design_weight IS NOT NULL OR stratum IS NOT NULL OR psu IS NOT NULL OR fpc IS NOT NULL"
+# A response is for an entry of a fieldwork assignment's sample list (the predicate of ix_responses_planned).
+PLANNED = "assignment_id IS NOT NULL"
 
 
 class Response(Base):
@@ -49,6 +51,14 @@ class Response(Base):
             sqlite_where=text(DESIGNED),
             postgresql_where=text(DESIGNED),
         ),
+        # Finds the few responses of a selection that are interviews of sample-list entries (non-response).
+        Index(
+            "ix_responses_planned",
+            "instrument_version_id",
+            "observed_on",
+            sqlite_where=text(PLANNED),
+            postgresql_where=text(PLANNED),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -80,6 +90,9 @@ class Response(Base):
     fpc: Mapped[float | None] = mapped_column(Float)
     sex: Mapped[str | None] = mapped_column(String(16))
     age_group: Mapped[str | None] = mapped_column(String(16))
+    # The fieldwork assignment and sample-list entry (``case_ref``) the interview was for, as the tablet sent them.
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    case_ref: Mapped[str | None] = mapped_column(String(100))
 
 
 class ResponsesAreAppendOnly(Exception):

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from survey_api.db.base import Base, utcnow
 from survey_api.db.types import JSONDocument, UTCDateTime
 
-# Respondent columns of ``responses`` that margins may be given for.
-MARGIN_VARIABLES = ("sex", "age_group")
+# Respondent columns of ``responses`` that margins may be given for (``unit``: the response's org unit code);
+# a joint variable names several, e.g. ``sex*age_group``, with levels such as ``2|25-34``.
+MARGIN_VARIABLES = ("sex", "age_group", "unit")
 
 
 class PopulationMargin(Base):
@@ -44,7 +45,7 @@ class WeightingRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"), index=True)
     filters: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    method: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(64))
     margins: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     params: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     diagnostics: Mapped[dict[str, Any]] = mapped_column(JSONDocument)

@@ -286,6 +286,10 @@ function interviewView(assignment, caseRef, draft = null) {
       started_at: startedAt,
       completed_at: new Date().toISOString(),
     };
+    // An interview of a sample-list entry names it, so the server takes its design weight from the plan.
+    if ((assignment.sample || []).some((entry) => entry.ref === caseRef)) {
+      Object.assign(response, { assignment: assignment.id, case_ref: caseRef });
+    }
     await store.enqueue("response", session.username, response, `Phiếu ${instrument.code}`);
     const attempt = attemptBody(assignment, caseRef, "completed", { response_id: response.id });
     await store.enqueue("attempt", session.username, attempt, "Tiếp cận: hoàn thành phỏng vấn");
