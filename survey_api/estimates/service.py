@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from sampling import t_quantile
 from survey_api.collection.repository import service_point_by_code
-from survey_api.db.models import InstrumentVersion, OrgUnit, User
+from survey_api.db.models import InstrumentVersion, OrgUnit, User, WeightingRun
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.estimates import repository
 from survey_api.estimates.cache import shared_cache
@@ -29,7 +29,7 @@ from survey_api.estimates.schemas import (
     WeightingRunOut,
 )
 from survey_api.estimates.weighted import Levels, empty_levels, index_summary, weighted_levels, weighted_levels_by
-from survey_api.estimates.weighting import Options, build_design, record_run, weigh
+from survey_api.estimates.weighting import Options, Weighting, record_run, weigh
 from survey_api.instruments import repository as instruments
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of
@@ -230,22 +230,9 @@ def _estimate(
     minimum = settings.min_answers
     if rows.n == 0:
         return _Estimate(0, empty_levels(document, minimum), None, [] if by else None)
-    margin_set = margins_for(session, selection.margin_unit_id, date_from, date_to) if weighted else None
-    weighting = weigh(
-        session,
-        rows,
-        chosen.id,
-        dict(selection.query(date_from, date_to)),
-        margin_set,
-        options or Options(),
-        lonely_psu=settings.lonely_psu,
-        use_design=weighted,
-        strict_margins=strict_margins,
-    )
+    weighting, run = _weights(session, selection, rows, date_from, date_to, weighted, settings, strict_margins, options)
     run_out = None
-    if weighted:
-        filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
-        run = record_run(session, rows, chosen.id, filters, weighting)
+    if run is not None:
         run_out = WeightingRunOut(
             id=run.id,
             method=run.method,
@@ -289,6 +276,37 @@ def _estimate(
             for value, count, (overall, groups, elements, items) in zip(labels, counts, parts, strict=True)
         ]
     return _Estimate(rows.n, levels, run_out, breakdown)
+
+
+def _weights(
+    session: Session,
+    selection: Selection,
+    rows: repository.DesignRows,
+    date_from: date | None,
+    date_to: date | None,
+    weighted: bool,
+    settings: Settings,
+    strict_margins: bool,
+    options: Options | None,
+) -> tuple[Weighting, WeightingRun | None]:
+    """The rows' weights (design, non-response, margins, trimming) and, when weighted, the run recording them."""
+    chosen = selection.version
+    margin_set = margins_for(session, selection.margin_unit_id, date_from, date_to) if weighted else None
+    weighting = weigh(
+        session,
+        rows,
+        chosen.id,
+        dict(selection.query(date_from, date_to)),
+        margin_set,
+        options or Options(),
+        lonely_psu=settings.lonely_psu,
+        use_design=weighted,
+        strict_margins=strict_margins,
+    )
+    if not weighted:
+        return weighting, None
+    filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
+    return weighting, record_run(session, rows, chosen.id, filters, weighting)
 
 
 def _group_values(
@@ -394,17 +412,26 @@ def _level_out(level: LevelResult) -> LevelOut:
     )
 
 
+# What a response's weight depends on: stratum and PSU (design and non-response cells), design weight,
+# sex, age group and unit (margins); trimming depends on the weight before it.
+WeightKey = tuple[str | None, str | None, float | None, str | None, str | None, int | None]
+
+
 @dataclass(frozen=True)
 class CurrentWeights:
-    """The weights an index over a selection uses: design weight (or 1) times a factor per (sex, age group)."""
+    """The weights an index over a selection uses, per combination of the columns they depend on."""
 
     run_id: int
     method: str
-    factors: dict[tuple[str | None, str | None], float]
+    weights: dict[WeightKey, float]
 
-    def weight(self, design_weight: float | None, sex: str | None, age_group: str | None) -> float:
-        """The analysis weight of one response."""
-        return (1.0 if design_weight is None else design_weight) * self.factors.get((sex, age_group), 1.0)
+    def weight(self, key: WeightKey) -> float:
+        """The analysis weight of a response with these columns (its design weight, or 1, when the run has
+        not seen such a response: one stored after the weights were computed)."""
+        found = self.weights.get(key)
+        if found is not None:
+            return found
+        return 1.0 if key[2] is None else key[2]
 
 
 def current_weights(
@@ -418,11 +445,7 @@ def current_weights(
     date_to: date | None = None,
     settings: Settings | None = None,
 ) -> CurrentWeights | None:
-    """The weights of the weighting run a default index over the same selection uses; None when unweighted.
-
-    Post-stratification and raking multiply the design weight by a factor that depends only on the
-    response's cells, so the factors per (sex, age group) give every response's weight.
-    """
+    """The weights of the weighting run a default index over the same selection uses; None when unweighted."""
     settings = settings or get_settings()
     selection = _select(session, instrument_code, viewer, version, unit, None, date_from, date_to)
     query = selection.query(date_from, date_to)
@@ -430,24 +453,38 @@ def current_weights(
     if margin_set is None and not repository.has_design(session, selection.version.id, **query):
         return None
     chosen = selection.version
-    rows = repository.design_rows(session, chosen.id, len(chosen.score_items), **query)
+    rows = shared_cache(settings.estimate_cache_mb).rows(session, chosen.id, len(chosen.score_items), **query).rows
     if rows.n == 0:
         return None
-    weighting = build_design(rows, margin_set, lonely_psu=settings.lonely_psu, strict_margins=False)
-    filters = {**selection.filters, "from": _iso(date_from), "to": _iso(date_to)}
-    run = record_run(session, rows, chosen.id, filters, weighting)
-    base = np.where(np.isnan(rows.design_weight), 1.0, rows.design_weight)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = weighting.design.weights / base
-    cells = (rows.sex.codes.astype(np.int64) + 1) * (len(rows.age_group.levels) + 1) + rows.age_group.codes + 1
-    present, first = np.unique(cells, return_index=True)
-    sexes, ages = (None, *rows.sex.levels), (None, *rows.age_group.levels)
-    width = len(rows.age_group.levels) + 1
-    factors = {
-        (sexes[c // width], ages[c % width]): float(ratio[i])
-        for c, i in zip(present.tolist(), first.tolist(), strict=True)
-    }
-    return CurrentWeights(run.id, run.method, factors)
+    weighting, run = _weights(session, selection, rows, date_from, date_to, True, settings, False, None)
+    assert run is not None
+    return CurrentWeights(run.id, run.method, _weights_by_key(rows, weighting.design.weights))
+
+
+def _weights_by_key(rows: repository.DesignRows, weights: NDArray[np.float64]) -> dict[WeightKey, float]:
+    """Each combination of the columns a weight depends on, with the weight of its responses."""
+    design_weight = np.nan_to_num(rows.design_weight, nan=-1.0)
+    columns: list[NDArray[np.int64]] = [
+        rows.stratum.codes.astype(np.int64),
+        rows.psu.codes.astype(np.int64),
+        design_weight.view(np.int64),
+        rows.sex.codes.astype(np.int64),
+        rows.age_group.codes.astype(np.int64),
+        rows.unit_id,
+    ]
+    _, first, inverse = np.unique(np.column_stack(columns), axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not np.allclose(weights, weights[first][inverse], rtol=1e-9, atol=0.0):
+        raise InvalidInput("the weights depend on more than the columns an export carries; ask for weighted=false")
+    texts = (rows.stratum, rows.psu, rows.sex, rows.age_group)
+    names = [(None, *column.levels) for column in texts]
+    out: dict[WeightKey, float] = {}
+    for i in first.tolist():
+        stratum, psu, sex, age = (n[int(column.codes[i]) + 1] for n, column in zip(names, texts, strict=True))
+        dw, unit_id = float(rows.design_weight[i]), int(rows.unit_id[i])
+        key = (stratum, psu, None if math.isnan(dw) else dw, sex, age, None if unit_id < 0 else unit_id)
+        out[key] = float(weights[i])
+    return out
 
 
 def resolve_selection(

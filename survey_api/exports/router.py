@@ -69,7 +69,7 @@ def responses_csv(
     ``1;3``). Streamed; a unit manager gets their own units."""
     export = _export(request, session, settings, user, instrument, version, unit, date_from, date_to)
     return StreamingResponse(
-        service.csv_chunks(export.header, export.rows),
+        service.csv_rows(export),
         media_type="text/csv; charset=utf-8",
         headers=_headers(export, f"{instrument}-responses.csv"),
     )
@@ -87,10 +87,11 @@ def responses_xlsx(
     date_from: From = None,
     date_to: To = None,
 ) -> StreamingResponse:
-    """As the CSV, as a workbook with a second sheet, the codebook (written to a temporary file first)."""
+    """As the CSV, as a workbook streamed as it is written: sheet ``responses`` (continued on ``responses_2``…
+    past Excel's 1,048,576 rows a sheet, each with the header), then sheet ``codebook``."""
     export = _export(request, session, settings, user, instrument, version, unit, date_from, date_to)
     return StreamingResponse(
-        service.file_chunks(service.xlsx_file(export)),
+        service.xlsx_file(export),
         media_type=XLSX,
         headers=_headers(export, f"{instrument}-responses.xlsx"),
     )
@@ -103,7 +104,7 @@ def codebook_csv(
     """Item code, section, type, texts (vi, en), options ("1=…; 2=…") and index element and group."""
     rows = service.codebook_for(session, instrument, viewer=user, version=version)
     return StreamingResponse(
-        service.csv_chunks(service.CODEBOOK_COLUMNS, iter(rows)),
+        service.codebook_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{instrument}-codebook.csv"'},
     )

@@ -1,36 +1,39 @@
 """Responses with their design columns and weights, and the instrument's codebook, as CSV or XLSX.
 
-Rows are read in chunks (``yield_per``: a server-side cursor on PostgreSQL) by a session of their own, so a
-million responses stream without being held in memory. The CSV is accepted by ``survey import`` as it is
-(``stratum`` and ``design_weight`` are the design; ``weight`` is the analysis weight of the current
-weighting run, the same numbers an index uses), and ``survey estimate --strata stratum --cluster psu
---nest --weight weight --fpc fpc`` gives the API's weighted numbers. An XLSX file cannot be written to the
-socket as it grows (a zip whose directory comes last): it is written to a spooled temporary file (in
-memory up to 16 MB, then on disk) and streamed from there.
+The rows are read by a session of their own in chunks of columns (``_read``: one binary record per row
+through a server-side cursor on PostgreSQL) and written many rows at a time (``_cells``), so a million
+responses stream in bounded memory. The CSV is accepted by ``survey import`` as it is (``stratum`` and
+``design_weight`` are the design; ``weight`` is the analysis weight of the current weighting run, the same
+numbers an index uses), and ``survey estimate --strata stratum --cluster psu --nest --weight weight --fpc fpc``
+gives the API's weighted numbers. The XLSX workbook is written as it is sent (``_xlsx``); a sheet holds at
+most 1,048,576 rows (Excel's limit), so a bigger export continues on sheets ``responses_2``, ``responses_3``…,
+each with the header, before the codebook.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from functools import partial
+from itertools import chain, groupby
+from operator import itemgetter
 
-from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session, sessionmaker
 
-from survey_api.db.models import OrgUnit, Response, ServicePoint, User
+from survey_api.db.models import User
 from survey_api.estimates import repository as estimates
-from survey_api.estimates.service import CurrentWeights, current_weights, resolve_selection
+from survey_api.estimates.service import current_weights, resolve_selection
+from survey_api.exports import _read, _xlsx
+from survey_api.exports._cells import CSV, XLSX, Columns, RowWriter
+from survey_api.exports._pipeline import Ahead
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.settings import Settings
 
-CHUNK_SIZE = 5000
+CHUNK_SIZE = 10_000
 RESPONSE_COLUMNS = (
     "id",
     "instrument_version",
@@ -47,15 +50,15 @@ RESPONSE_COLUMNS = (
     "age_group",
 )
 CODEBOOK_COLUMNS = ("item", "section", "type", "text_vi", "text_en", "options", "element", "group")
-_SPOOL = 16 * 2**20
 
 
 @dataclass(frozen=True)
 class Export:
-    """A prepared export: its header, its rows (read lazily, in chunks) and the weighting run it cites."""
+    """A prepared export: its header, its rows (read lazily, in chunks), the weighting run it cites."""
 
     header: list[str]
-    rows: Iterator[list[Any]]
+    columns: Columns
+    chunks: Ahead[_read.Chunk]
     weighting_run: int | None
     codebook: list[list[str]]
 
@@ -73,86 +76,118 @@ def responses(
     settings: Settings,
     chunk_size: int = CHUNK_SIZE,
 ) -> Export:
-    """The non-excluded responses of the selection, one row each, oldest id first.
+    """The non-excluded responses of the selection, one row each, ordered by id.
 
-    Checks the request (instrument, version, unit, a unit manager's scope) and computes the weights now;
-    the rows are read when iterated, with a session of their own from ``factory``.
+    Checks the request (instrument, version, unit, a unit manager's scope), starts reading the rows with a
+    session of their own from ``factory`` (in a thread, so that the database sorts them while the weights
+    are computed) and computes the weights.
     """
     selection = resolve_selection(session, instrument, viewer, version, unit, date_from, date_to)
     document = selection.document
-    weights = current_weights(
-        session,
-        instrument,
-        viewer=viewer,
-        version=selection.version.version,
-        unit=unit,
-        date_from=date_from,
-        date_to=date_to,
-        settings=settings,
-    )
     items = [item for section in document.sections for item in section.items]
-    header = [*RESPONSE_COLUMNS, *(["weight"] if weights else []), *(item.code for item in items)]
+    position = {code: k for k, code in enumerate(selection.version.score_items)}
+    texts = [_read.TextItem(i.code, i.type == "multiple_choice") for i in items if i.code not in position]
     conditions = estimates.selection_conditions(selection.version.id, selection.unit_ids, None, date_from, date_to)
-    rows = _rows(factory, conditions, selection.version.version, [i.code for i in items], weights, chunk_size)
-    return Export(header, rows, weights.run_id if weights else None, codebook(document))
-
-
-def _rows(
-    factory: sessionmaker[Session],
-    conditions: list[Any],
-    version_number: int,
-    item_codes: list[str],
-    weights: CurrentWeights | None,
-    chunk_size: int,
-) -> Iterator[list[Any]]:
-    columns = (
-        Response.id,
-        Response.service_point_id,
-        Response.unit_id,
-        Response.channel,
-        Response.observed_on,
-        Response.received_at,
-        Response.stratum,
-        Response.psu,
-        Response.design_weight,
-        Response.fpc,
-        Response.sex,
-        Response.age_group,
-        Response.answers,
+    chunks = Ahead(partial(_chunks, factory, conditions, len(position), texts, chunk_size), name="export-read")
+    try:
+        weights = current_weights(
+            session,
+            instrument,
+            viewer=viewer,
+            version=selection.version.version,
+            unit=unit,
+            date_from=date_from,
+            date_to=date_to,
+            settings=settings,
+        )
+    except BaseException:
+        chunks.close()
+        raise
+    header = [*RESPONSE_COLUMNS, *(["weight"] if weights else []), *(item.code for item in items)]
+    columns = Columns(
+        version=selection.version.version,
+        weight=weights.weight if weights else None,
+        items=[(item.code, position.get(item.code)) for item in items],
     )
+    return Export(header, columns, chunks, weights.run_id if weights else None, codebook(document))
+
+
+def _chunks(
+    factory: sessionmaker[Session],
+    conditions: list[ColumnElement[bool]],
+    width: int,
+    texts: list[_read.TextItem],
+    chunk_size: int,
+) -> Iterator[_read.Chunk]:
     with factory() as session:
-        points = {row.id: row.code for row in session.execute(select(ServicePoint.id, ServicePoint.code))}
-        units = {row.id: row.code for row in session.execute(select(OrgUnit.id, OrgUnit.code))}
-        query = select(*columns).where(*conditions).order_by(Response.id).execution_options(yield_per=chunk_size)
-        for row in session.execute(query):
-            (rid, point, unit_id, channel, observed, received, stratum, psu, dw, fpc, sex, age, answers) = row
-            if isinstance(answers, str):
-                answers = json.loads(answers)
-            out: list[Any] = [
-                str(rid),
-                version_number,
-                points.get(point) if point is not None else None,
-                units.get(unit_id) if unit_id is not None else None,
-                channel,
-                observed.isoformat(),
-                received.isoformat(),
-                stratum,
-                psu,
-                dw,
-                fpc,
-                sex,
-                age,
-            ]
-            if weights is not None:
-                out.append(weights.weight(dw, sex, age))
-            out.extend(_cell(answers.get(code)) for code in item_codes)
-            yield out
+        yield from _read.chunks(session, conditions, width, texts, chunk_size)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
+def csv_rows(export: Export) -> Iterator[bytes]:
+    """UTF-8 CSV (with a byte-order mark, for spreadsheets): the header, then one piece per chunk of rows."""
+    writer = RowWriter(CSV, export.columns)
+    formatted = Ahead(lambda: map(writer.rows, export.chunks), name="export-format")
+    try:
+        yield ("\ufeff" + _csv_line(export.header)).encode()
+        yield from formatted
+    finally:
+        export.chunks.close()
+        formatted.close()
+
+
+def xlsx_file(export: Export, *, sheet_rows: int = _xlsx.SHEET_ROWS) -> Iterator[bytes]:
+    """The export as an XLSX workbook, in pieces as it is written: sheet ``responses`` (continued on
+    ``responses_2``… past ``sheet_rows`` rows a sheet, header included), then ``codebook``."""
+    if sheet_rows < 2:
+        raise ValueError("a sheet holds the header and at least one row")
+    writer = RowWriter(XLSX, export.columns)
+    formatted = Ahead(lambda: _sheet_pieces(export.chunks, writer, sheet_rows), name="export-format")
+    header = _xml_row(export.header, 1)
+    codebook_rows = [_xml_row(list(CODEBOOK_COLUMNS), 1)]
+    codebook_rows += [_xml_row(line, k) for k, line in enumerate(export.codebook, start=2)]
+    book = ("codebook", [_xlsx.SHEET_START, *codebook_rows, _xlsx.SHEET_END])
+    try:
+        yield from _xlsx.workbook(chain(_response_sheets(formatted, header), [book]))
+    finally:
+        export.chunks.close()
+        formatted.close()
+
+
+def _sheet_pieces(chunks: Iterable[_read.Chunk], writer: RowWriter, sheet_rows: int) -> Iterator[tuple[int, bytes]]:
+    """The rows in pieces, each with the number of its sheet: a sheet holds at most ``sheet_rows`` rows with
+    its header, and fewer bytes than a zip entry holds without Zip64."""
+    sheet, rows, size = 1, 1, 0
+    for chunk in chunks:
+        start = 0
+        while start < chunk.n:
+            if rows == sheet_rows or size >= _xlsx.SHEET_BYTES:
+                sheet, rows, size = sheet + 1, 1, 0
+            end = min(chunk.n, start + sheet_rows - rows)
+            data = writer.rows(chunk[start:end], first_row=rows + 1)
+            yield sheet, data
+            rows, size, start = rows + end - start, size + len(data), end
+
+
+def _response_sheets(pieces: Iterable[tuple[int, bytes]], header: bytes) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """Sheets ``responses``, ``responses_2``… of the pieces; one sheet, the header only, when there are none."""
+    empty = True
+    for number, group in groupby(pieces, key=itemgetter(0)):
+        empty = False
+        name = "responses" if number == 1 else f"responses_{number}"
+        yield name, chain([_xlsx.SHEET_START + header], (data for _, data in group), [_xlsx.SHEET_END])
+    if empty:
+        yield "responses", [_xlsx.SHEET_START + header, _xlsx.SHEET_END]
+
+
+def _xml_row(values: Sequence[str], number: int) -> bytes:
+    cells = b"".join(XLSX.string(v) if v else XLSX.missing for v in values)
+    return b'<row r="%d">' % number + cells + XLSX.row_end
+
+
+def _csv_line(values: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(values)
+    return buffer.getvalue()
 
 
 def codebook(document: InstrumentDocument) -> list[list[str]]:
@@ -185,48 +220,6 @@ def codebook_for(session: Session, instrument: str, *, viewer: User, version: in
     return codebook(resolve_selection(session, instrument, viewer, version, None, None, None).document)
 
 
-def csv_chunks(
-    header: list[str] | tuple[str, ...], rows: Iterator[list[Any]], chunk_size: int = CHUNK_SIZE
-) -> Iterator[bytes]:
-    """UTF-8 CSV (with a byte-order mark, for spreadsheets) in pieces of ``chunk_size`` rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    yield ("\ufeff" + buffer.getvalue()).encode()
-    while True:
-        buffer.seek(0)
-        buffer.truncate()
-        count = 0
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-            count += 1
-            if count == chunk_size:
-                break
-        if count:
-            yield buffer.getvalue().encode()
-        if count < chunk_size:
-            return
-
-
-def xlsx_file(export: Export) -> IO[bytes]:
-    """The export as an XLSX workbook (sheets ``responses`` and ``codebook``) in a spooled temporary file."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("responses")
-    sheet.append(export.header)
-    for row in export.rows:
-        sheet.append(row)
-    book = workbook.create_sheet("codebook")
-    book.append(list(CODEBOOK_COLUMNS))
-    for line in export.codebook:
-        book.append(line)
-    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - streamed, then closed by the caller
-    workbook.save(spool)
-    spool.seek(0)
-    return spool
-
-
-def file_chunks(handle: IO[bytes], size: int = 2**20) -> Iterator[bytes]:
-    """Read ``handle`` in pieces, closing it at the end."""
-    with handle:
-        while piece := handle.read(size):
-            yield piece
+def codebook_csv(rows: list[list[str]]) -> Iterator[bytes]:
+    """The codebook as UTF-8 CSV with a byte-order mark."""
+    yield ("\ufeff" + _csv_line(CODEBOOK_COLUMNS) + "".join(_csv_line(row) for row in rows)).encode()

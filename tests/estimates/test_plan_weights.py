@@ -3,6 +3,8 @@ and every weighting run reports its diagnostics."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -263,3 +265,23 @@ def test_qr_answers_beside_plan_interviews_keep_factor_one_and_the_run_says_so(
     assert run["method"] == "design+nonresponse"
     assert run["diagnostics"]["total"] == pytest.approx(plan_only["total"] + 5)
     assert run["note"].startswith("5 of ") and "no sample design" in run["note"]
+
+
+def test_exported_weights_are_the_adjusted_weights_of_the_index(
+    client: TestClient, people: dict[str, Person], field: Fieldwork
+) -> None:
+    interview(client, people["volunteer"], field)
+    analyst = people["analyst"]
+    default = indices(client, analyst)
+    assert default["weighting_run"]["method"] == "design+nonresponse"
+    exported = client.get("/api/v1/exports/responses.csv", params={"instrument": CODE}, headers=analyst.headers)
+    assert exported.status_code == 200, exported.text
+    assert exported.headers["x-weighting-run"] == str(default["weighting_run"]["id"])
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    weights = [float(r["weight"]) for r in rows]
+    assert sum(weights) == pytest.approx(default["weighting_run"]["diagnostics"]["total"], rel=1e-9)
+    assert any(float(r["weight"]) != float(r["design_weight"]) for r in rows)  # the non-response factors
+    item = default["items"][0]
+    answered = [(w, float(r[item["code"]])) for w, r in zip(weights, rows, strict=True) if r[item["code"]]]
+    share = sum(w for w, v in answered if v >= 4) / sum(w for w, _ in answered)
+    assert share == pytest.approx(item["satisfied"], rel=1e-9)
