@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
@@ -48,36 +47,18 @@ class RowsCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    def rows(
-        self,
-        session: Session,
-        version_id: int,
-        width: int,
-        *,
-        unit_ids: Collection[int] | None = None,
-        service_point_id: int | None = None,
-        date_from: date | None = None,
-        date_to: date | None = None,
-    ) -> CachedRows:
-        """The rows :func:`design_rows` reads for this selection, from memory while still current."""
-        query: dict[str, Any] = {
-            "unit_ids": unit_ids,
-            "service_point_id": service_point_id,
-            "date_from": date_from,
-            "date_to": date_to,
-        }
+    def rows(self, session: Session, version_id: int, width: int, query: Mapping[str, Any]) -> CachedRows:
+        """The rows :func:`design_rows` reads for this selection (``query``: its keyword filters
+        ``unit_ids``, ``service_point_id``, ``date_from``, ``date_to``), from memory while still current."""
         inserted = session.scalar(
             select(ResponseCount.responses).where(ResponseCount.instrument_version_id == version_id)
         )
-        key = (
-            session.connection().engine.url.render_as_string(hide_password=True),
-            version_id,
-            None if unit_ids is None else tuple(sorted(unit_ids)),
-            service_point_id,
-            date_from,
-            date_to,
-            inserted or 0,
+        # Unit ids come as a set (a subtree): sorted, so that the same units make the same key.
+        filters = tuple(
+            (name, tuple(sorted(value)) if name == "unit_ids" and value is not None else value)
+            for name, value in sorted(query.items())
         )
+        key = (session.connection().engine.url.render_as_string(hide_password=True), version_id, filters, inserted or 0)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:

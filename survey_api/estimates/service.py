@@ -225,7 +225,7 @@ def _estimate(
     """Levels with SEs: weighted by the design and margins, or (``weighted`` False) each response as 1."""
     chosen, document = selection.version, selection.document
     cache = shared_cache(settings.estimate_cache_mb)
-    cached = cache.rows(session, chosen.id, len(chosen.score_items), **selection.query(date_from, date_to))
+    cached = cache.rows(session, chosen.id, len(chosen.score_items), selection.query(date_from, date_to))
     rows = cached.rows
     minimum = settings.min_answers
     if rows.n == 0:
@@ -453,7 +453,7 @@ def current_weights(
     if margin_set is None and not repository.has_design(session, selection.version.id, **query):
         return None
     chosen = selection.version
-    rows = shared_cache(settings.estimate_cache_mb).rows(session, chosen.id, len(chosen.score_items), **query).rows
+    rows = shared_cache(settings.estimate_cache_mb).rows(session, chosen.id, len(chosen.score_items), query).rows
     if rows.n == 0:
         return None
     weighting, run = _weights(session, selection, rows, date_from, date_to, True, settings, False, None)
