@@ -37,6 +37,7 @@ over the answer bytes, without a float matrix of the answers.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -218,7 +219,7 @@ def _index(
         if dm is not None or not fast_se and with_se:
             raise IndexDefinitionError("an answer summary serves estimates over segments: no domain, one adjustment")
         _check_segments(summary, acc.segment_attributes(bucket_of))
-        blocks: Callable[[], Iterator[_Block]] = lambda: _summary_blocks(summary)  # noqa: E731
+        blocks: Callable[[], Iterator[_Block]] = functools.partial(_summary_blocks, summary)
         rows_of_gram, gram_basis = summary.gram_rows, summary.gram_basis
     else:
         y = np.asarray(answers, dtype=np.float64)
@@ -229,7 +230,7 @@ def _index(
         col = {c: j for j, c in enumerate(item_codes)}
         cols = [col[c] for c in used]
         yu = y if cols == list(range(y.shape[1])) else y[:, cols]
-        blocks = lambda: _row_blocks(yu, used, definition, dm, levels, n_agg, pos)  # noqa: E731
+        blocks = functools.partial(_row_blocks, yu, used, definition, dm, levels, n_agg, pos)
         rows_of_gram = np.arange(0, design.n, gram_step(design.n, m), dtype=np.intp)
         gram_basis = None
 
