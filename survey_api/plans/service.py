@@ -25,7 +25,6 @@ from survey_api import audit
 from survey_api.collection.service import LOCAL_TIME
 from survey_api.db.base import utcnow
 from survey_api.db.models import (
-    Assignment,
     ContactAttempt,
     FrameUnit,
     Instrument,
@@ -638,7 +637,7 @@ def plan_progress(session: Session, actor: User, plan_id: int) -> PlanProgress:
         a = assignments[assignment_id]
         refs = [e["ref"] for e in a.sample or []]
         counted = fieldwork.progress(attempts[a.id], sample=refs)
-        late = _late(a, counted.completed, counted.not_contacted, today)
+        late = is_late(a.ends_on, a.quota, counted.completed, counted.not_contacted, today)
         if late:
             late_ids.append(a.id)
         group = _group(counted, refs, [s for s in field if s.assignment_id == a.id], a.quota, late)
@@ -695,7 +694,8 @@ def _group(
     )
 
 
-def _late(assignment: Assignment, completed: int, not_contacted: int, today: date) -> bool:
-    if assignment.ends_on is None or assignment.ends_on >= today:
+def is_late(ends_on: date | None, quota: int | None, completed: int, not_contacted: int, today: date) -> bool:
+    """Past its end date with work left: the quota not met, or (without a quota) entries not contacted."""
+    if ends_on is None or ends_on >= today:
         return False
-    return completed < assignment.quota if assignment.quota is not None else not_contacted > 0
+    return completed < quota if quota is not None else not_contacted > 0

@@ -12,6 +12,7 @@ from datetime import date
 
 from survey_api.fieldwork.schemas import AssignmentOut, Progress
 from survey_api.plans.schemas import AssignmentProgress, GroupProgress, PlanProgress
+from survey_api.plans.service import is_late
 
 NO_VALUE = "—"
 
@@ -65,13 +66,6 @@ def day(value: date | None, lang: str) -> str:
     if value is None:
         return NO_VALUE
     return value.strftime("%d/%m/%Y") if lang == "vi" else value.isoformat()
-
-
-def overdue(ends_on: date | None, quota: int | None, progress: Progress, today: date) -> bool:
-    """Past its end date with work left: the rule of the plans' progress (quota not met, or entries not contacted)."""
-    if ends_on is None or ends_on >= today:
-        return False
-    return progress.completed < quota if quota is not None else progress.not_contacted > 0
 
 
 def late_reason(t: Mapping[str, str], lang: str, ends_on: date | None, quota: int | None, progress: Progress) -> str:
@@ -135,7 +129,8 @@ def assignment_rows(found: list[AssignmentOut], t: Mapping[str, str], lang: str,
     rows = []
     for a in found:
         p = a.progress
-        late = late_reason(t, lang, a.ends_on, a.quota, p) if overdue(a.ends_on, a.quota, p, today) else None
+        overdue = is_late(a.ends_on, a.quota, p.completed, p.not_contacted, today)
+        late = late_reason(t, lang, a.ends_on, a.quota, p) if overdue else None
         listed = str(len(a.sample)) if a.sample is not None else NO_VALUE
         counts = Row(
             label=f"#{a.id}",
