@@ -16,6 +16,7 @@ from survey_api.db.models.users import ROLES
 from survey_api.estimate_cli import register as register_estimate
 from survey_api.imports.cli import register as register_import
 from survey_api.settings import get_settings
+from survey_api.users.cli import register as register_user
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the API and pages")
     serve.add_argument("--host", default=None, help="default SURVEY_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default SURVEY_PORT or 8000")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="server processes (default SURVEY_WORKERS or 1); see README"
+    )
     serve.set_defaults(func=_serve)
 
     token = commands.add_parser("token", help="API tokens").add_subparsers(title="token commands")
@@ -71,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_estimate(commands)
     register_import(commands)
+    register_user(commands)
     return parser
 
 
@@ -104,6 +109,8 @@ def _demo(_args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from survey_api.logging_config import LOGGING
+
     settings = get_settings()
     # The web package wraps the API; naming it by string keeps survey_api free of imports of survey_web.
     uvicorn.run(
@@ -111,6 +118,12 @@ def _serve(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        # The app reads X-Forwarded-For itself, from SURVEY_TRUSTED_PROXIES only (survey_api.clients);
+        # uvicorn's own handling would believe any local peer.
+        proxy_headers=False,
+        # Access logs without link signatures, thank-you proofs or tokens (survey_api.logging_config).
+        log_config=LOGGING,
     )
     return 0
 

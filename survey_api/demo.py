@@ -30,6 +30,12 @@ from survey_api.units.repository import unit_by_code
 DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11")
 MAP_OF_2022 = date(2004, 1, 1)
 DEMO_VOLUNTEER = "tnv-demo"
+# Staff accounts for the staff pages and the API: (username, role, unit code, display name).
+DEMO_STAFF = [
+    ("admin-demo", "admin", None, "Quản trị viên (demo)"),
+    ("analyst-demo", "analyst", None, "Chuyên viên phân tích (demo)"),
+    ("manager-demo", "unit_manager", "gia-nghia", "Cán bộ quản lý Gia Nghĩa (demo)"),
+]
 
 DISTRICTS = [
     ("gia-nghia", "Thành phố Gia Nghĩa"),
@@ -64,14 +70,38 @@ def load_demo(session: Session, *, responses_per_point: int = 28, seed: int = 20
     password = _load_volunteer(session, versions["sipas"])
     if password:
         summary += f"\ndemo volunteer for the tablet app (/tablet/): {DEMO_VOLUNTEER} / {password} (shown once)"
+    for username, role, staff_password in _load_staff(session):
+        summary += (
+            f"\ndemo {role} for the staff pages (/staff/) and the API: {username} / {staff_password} (shown once)"
+        )
     return summary
+
+
+def _load_staff(session: Session) -> list[tuple[str, str, str]]:
+    """The demo staff accounts that did not exist yet, as (username, role, new password); others stay as they are."""
+    created = []
+    for username, role, unit_code, display_name in DEMO_STAFF:
+        if user_by_username(session, username) is not None:
+            continue
+        unit = unit_by_code(session, unit_code) if unit_code else None
+        password = secrets.token_urlsafe(12)
+        create_user(
+            session,
+            username=username,
+            role=role,
+            display_name=display_name,
+            password=password,
+            unit_id=unit.id if unit else None,
+        )
+        created.append((username, role, password))
+    return created
 
 
 def _load_volunteer(session: Session, sipas: InstrumentVersion) -> str | None:
     """A volunteer assigned to interview with SIPAS in Gia Nghĩa; returns the new password, once."""
     if user_by_username(session, DEMO_VOLUNTEER) is not None:
         return None
-    password = secrets.token_urlsafe(9)
+    password = secrets.token_urlsafe(12)
     area = unit_by_code(session, "gia-nghia")
     assert area is not None
     volunteer = create_user(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 
 class DomainError(Exception):
     """A failure the caller can fix; ``status_code`` and ``detail`` go to the client as they are."""
@@ -60,3 +62,20 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class ErrorItem(BaseModel):
+    """One problem: where (``item``, dotted; ``row`` of a file) and what."""
+
+    model_config = ConfigDict(extra="allow")
+
+    item: str | None = Field(default=None, description="The field, item code or column, e.g. `answers.A.1`")
+    problem: str | None = Field(default=None, description="What is wrong with it")
+    row: int | None = Field(default=None, description="The file's row, numbered as a spreadsheet shows it")
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx answer of the API."""
+
+    detail: str = Field(description="What went wrong, in one sentence")
+    errors: list[ErrorItem] = Field(default_factory=list, description="Each problem, when there are several")

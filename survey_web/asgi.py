@@ -9,7 +9,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from survey_api.app import create_app as create_api_app
-from survey_api.qr.limiter import SlidingWindowLimiter
+from survey_api.logging_config import install_filters
 from survey_api.settings import Settings
 from survey_web.respond import router as respond_router
 from survey_web.routes import router
@@ -20,11 +20,7 @@ from survey_web.tablet import router as tablet_router
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API from ``survey_api`` with the web pages mounted on it."""
     app = create_api_app(settings)
-    limits = app.state.settings
-    app.state.qr_limiters = (
-        SlidingWindowLimiter(limits.qr_limit_per_client_per_minute),
-        SlidingWindowLimiter(limits.qr_limit_per_link_per_minute),
-    )
+    install_filters()  # also when served by a plain `uvicorn` with its own logging configuration
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.include_router(router)
     app.include_router(respond_router)

@@ -183,6 +183,11 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
         "forbidden": "Kế hoạch này thuộc đơn vị khác; Ông/Bà chỉ xem được kế hoạch của đơn vị mình.",
         "no_unit": "Tài khoản của Ông/Bà chưa được gắn với đơn vị nào; vui lòng đề nghị quản trị viên gán đơn vị.",
         "problem_title": "Không mở được trang",
+        "to_sign_in": "Đến trang đăng nhập",
+        "forged_title": "Yêu cầu bị từ chối",
+        "forged": "Yêu cầu này không được gửi từ chính các trang của khu vực cán bộ nên đã bị từ chối để bảo vệ tài "
+        "khoản của Ông/Bà. Vui lòng mở lại khu vực cán bộ và thao tác trực tiếp trên trang.",
+        "too_many": "Đăng nhập sai quá nhiều lần. Vui lòng đợi {minutes} phút rồi thử lại.",
     },
     "en": {
         "switch": "Tiếng Việt",
@@ -259,5 +264,10 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
         "forbidden": "This plan belongs to another unit; you can see only your own units' plans.",
         "no_unit": "Your account is not attached to a unit yet; please ask an administrator to set it.",
         "problem_title": "This page cannot be opened",
+        "to_sign_in": "Go to the sign-in page",
+        "forged_title": "Request refused",
+        "forged": "This request did not come from the staff area's own pages, so it was refused to protect your "
+        "account. Please open the staff area again and use it directly.",
+        "too_many": "Too many failed sign-ins. Please wait {minutes} minutes and try again.",
     },
 }

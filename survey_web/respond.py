@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from survey_api.clients import client_address
 from survey_api.collection.repository import response_by_id
 from survey_api.collection.schemas import ResponseIn
 from survey_api.db.base import utcnow
@@ -23,11 +24,12 @@ from survey_api.qr import images
 from survey_api.qr.points import poster_signature_valid
 from survey_api.qr.service import LinkProblem, OpenLink, current_link, link_url, resolve, submit_through_link
 from survey_api.qr.signing import sign, verify
+from survey_api.routing import CommittingRoute
 from survey_api.settings import Settings
 from survey_web.i18n import TEXTS, language
 from survey_web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 LINK = "/q/{point}/{instrument}/{generation}/{signature}"
 DEVICE_COOKIE = "sv_device"
 LANGUAGE_COOKIE = "sv_lang"
@@ -167,7 +169,7 @@ def thanks(
 ) -> Response:
     """The thank-you page, with an optional feedback form."""
     lang = _language(request)
-    if not verify(settings.secret_key, s, "thanks", r):
+    if not verify(settings.verification_keys, s, "thanks", r):
         return _problem(request, lang, LinkProblem("tampered", "bad thank-you link"))
     return _page(
         request,
@@ -197,7 +199,7 @@ def leave_feedback(
     t = TEXTS[lang]
     response_id, proof = str(form.get("r", "")), str(form.get("s", ""))
     try:
-        if not verify(settings.secret_key, proof, "thanks", response_id):
+        if not verify(settings.verification_keys, proof, "thanks", response_id):
             raise LinkProblem("tampered", "bad feedback form")
         opened = resolve(session, settings, point, instrument, generation, signature)
         _limit(request, settings, f"{point}/{instrument}/feedback")
@@ -271,10 +273,21 @@ def poster(
 
 
 def _limit(request: Request, settings: Settings, link: str) -> None:
-    per_client, per_link = request.app.state.qr_limiters
-    client = request.client.host if request.client else "unknown"
-    per_client.hit(f"{client}|{link}", "from this device")
-    per_link.hit(link, "on this QR code")
+    """The hard limits of answering through a link, per client and per link, shared by every worker."""
+    limiter = request.app.state.limiter
+    client = client_address(request)
+    limiter.hit(
+        f"qr-client|{client}|{link}",
+        limit=settings.qr_limit_per_client_per_minute,
+        window=60,
+        message="too many answers from this device; please wait {seconds} seconds and try again",
+    )
+    limiter.hit(
+        f"qr-link|{link}",
+        limit=settings.qr_limit_per_link_per_minute,
+        window=60,
+        message="too many answers on this QR code; please wait {seconds} seconds and try again",
+    )
 
 
 def _thanks_signature(settings: Settings, response_id: uuid.UUID) -> str:

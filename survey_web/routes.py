@@ -7,9 +7,10 @@ from fastapi.responses import HTMLResponse
 
 from survey_api.deps import SessionDep
 from survey_api.instruments.service import list_published
+from survey_api.routing import CommittingRoute
 from survey_web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 
 
 @router.get("/", response_class=HTMLResponse)

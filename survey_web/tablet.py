@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from survey_api.errors import NotFound
+from survey_api.routing import CommittingRoute
 
 STATIC = Path(__file__).parent / "static" / "tablet"
 MEDIA_TYPES = {
@@ -29,7 +30,7 @@ MEDIA_TYPES = {
 ASSETS = ("app.js", "store.js", "sync.js", "form.js", "app.css", "icon.svg", "icon-192.png", "icon-512.png")
 NO_CACHE = {"Cache-Control": "no-cache"}
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 
 
 @lru_cache

@@ -1,14 +1,28 @@
-"""Rules for users and tokens."""
+"""Rules for users and tokens: password policy, token lifetimes, authentication, signing in and out."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
 from survey_api.auth import repository
-from survey_api.auth.security import hash_password, new_token, token_digest, verify_password
+from survey_api.auth.security import hash_password, new_token, token_digest, verify_nobody, verify_password
+from survey_api.auth.throttle import SignInThrottle
+from survey_api.db.base import utcnow
 from survey_api.db.models import ApiToken, User
 from survey_api.db.models.users import ROLES
 from survey_api.errors import Forbidden, InvalidInput, Unauthorized
+from survey_api.settings import Settings, get_settings
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def check_password_policy(password: str) -> None:
+    """422 unless the password is long enough (the password itself is never echoed)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problem = f"must have at least {MIN_PASSWORD_LENGTH} characters"
+        raise InvalidInput(f"the password {problem}", errors=[{"item": "password", "problem": problem}])
 
 
 def create_user(
@@ -20,9 +34,11 @@ def create_user(
     password: str | None = None,
     unit_id: int | None = None,
 ) -> User:
-    """Add a user; the role must be one of ``ROLES``."""
+    """Add a user; the role must be one of ``ROLES`` and a password must follow the policy."""
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
+    if password is not None:
+        check_password_policy(password)
     if repository.user_by_username(session, username) is not None:
         raise InvalidInput(f"a user named {username!r} exists already")
     user = User(
@@ -37,10 +53,33 @@ def create_user(
     return user
 
 
-def issue_token(session: Session, user: User, name: str) -> str:
-    """Create a token for ``user`` and return it in clear (the only time it is visible)."""
+def set_password(session: Session, user: User, password: str) -> int:
+    """Replace a user's password and revoke their tokens (signed-in devices must sign in again); tokens revoked."""
+    check_password_policy(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+    return repository.revoke_tokens(session, user, utcnow())
+
+
+def disable_user(session: Session, user: User) -> int:
+    """Disable an account and revoke all its tokens; the number of tokens revoked."""
+    user.active = False
+    session.flush()
+    return repository.revoke_tokens(session, user, utcnow())
+
+
+def token_ttl(role: str, settings: Settings) -> timedelta:
+    """How long a new token of an account with ``role`` lasts: volunteers' tablets work offline for weeks."""
+    hours = settings.volunteer_token_ttl_hours if role == "volunteer" else settings.token_ttl_hours
+    return timedelta(hours=hours)
+
+
+def issue_token(session: Session, user: User, name: str, *, settings: Settings | None = None) -> str:
+    """Create a token for ``user`` and return it in clear (the only time it is visible); it expires after the
+    lifetime of the user's role (``token_ttl``)."""
     token = new_token()
-    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token)))
+    expires_at = utcnow() + token_ttl(user.role, settings or get_settings())
+    session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token), expires_at=expires_at))
     session.flush()
     return token
 
@@ -52,23 +91,61 @@ def create_service_token(session: Session, *, role: str, name: str) -> str:
         user = create_user(session, username=name, role=role)
     elif user.role != role:
         raise InvalidInput(f"user {name!r} exists with role {user.role}, not {role}")
+    elif not user.active:
+        raise InvalidInput(f"user {name!r} is disabled")
     return issue_token(session, user, name=f"cli:{name}")
+
+
+def _valid_token(session: Session, token: str) -> ApiToken:
+    """The stored token behind a bearer token, or 401 when it is unknown, revoked, expired or its user disabled."""
+    found = repository.token_by_digest(session, token_digest(token))
+    if found is None or found.revoked_at is not None:
+        raise Unauthorized("the API token is unknown or revoked; sign in again or ask an admin for a new one")
+    if found.expires_at is not None and found.expires_at <= utcnow():
+        raise Unauthorized("the API token has expired; sign in again to get a new one")
+    if not found.user.active:
+        raise Unauthorized("this account is disabled; ask an admin")
+    return found
 
 
 def authenticate_token(session: Session, token: str) -> User:
     """The user behind a bearer token, or 401."""
-    user = repository.user_by_token_digest(session, token_digest(token))
-    if user is None:
-        raise Unauthorized("the API token is unknown or revoked; ask an admin for a new one")
-    return user
+    return _valid_token(session, token).user
 
 
-def sign_in(session: Session, username: str, password: str) -> str:
-    """Exchange a username and password for a new token (the tablet app's sign-in)."""
+def sign_out(session: Session, token: str) -> None:
+    """Revoke the presented token (401 when it does not authenticate)."""
+    _valid_token(session, token).revoked_at = utcnow()
+    session.flush()
+
+
+def sign_in(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    settings: Settings | None = None,
+    throttle: SignInThrottle | None = None,
+) -> str:
+    """Exchange a username and password for a new token (the tablet's and the staff pages' sign-in).
+
+    With a ``throttle``, an account or client that used up its failed attempts gets 429 whatever the password,
+    and each failure is counted. An unknown or disabled account costs one password check like a known one, so
+    the answer's time does not tell whether a username exists.
+    """
+    if throttle is not None:
+        throttle.check(username)
     user = repository.user_by_username(session, username)
-    if user is None or not user.active or not user.password_hash or not verify_password(user.password_hash, password):
+    if user is None or not user.active or not user.password_hash:
+        user = None
+        verify_nobody(password)
+    elif not verify_password(user.password_hash, password):
+        user = None
+    if user is None:
+        if throttle is not None:
+            throttle.failed(username)
         raise Unauthorized("wrong username or password")
-    return issue_token(session, user, name="sign-in")
+    return issue_token(session, user, name="sign-in", settings=settings)
 
 
 def require_role(user: User, roles: tuple[str, ...]) -> None:

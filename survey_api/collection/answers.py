@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from survey_api.db.models.responses import MISSING_SCORE
@@ -61,6 +62,6 @@ def _check_value(document: InstrumentDocument, item: Item, value: Any) -> str | 
     return None
 
 
-def pack_scores(score_items: list[str], answers: dict[str, Any]) -> bytes:
+def pack_scores(score_items: Sequence[str], answers: dict[str, Any]) -> bytes:
     """One byte per numeric item, in ``score_items`` order; ``MISSING_SCORE`` where unanswered."""
     return bytes(answers[code] if code in answers else MISSING_SCORE for code in score_items)

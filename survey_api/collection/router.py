@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from survey_api.auth.service import authenticate_token
 from survey_api.collection import repository, service
 from survey_api.collection.schemas import FlaggedOut, ResponseIn, ResponseOut
-from survey_api.deps import AdminUser, SessionDep
+from survey_api.db.models import User
+from survey_api.deps import AdminUser, SessionDep, require_roles
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/responses", tags=["responses"])
+router = APIRouter(prefix="/api/v1/responses", tags=["responses"], route_class=CommittingRoute)
 
-# Answering needs no sign-in; an interview for an assignment is sent with the volunteer's token.
-_volunteer_token = HTTPBearer(
-    auto_error=False, description="The volunteer's token, for a response naming an assignment"
-)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_volunteer_token)]
+# Who may post answers through the API: the roles that collect. Citizens answer through signed QR links.
+Collector = Annotated[User, Depends(require_roles("admin", "volunteer"))]
+# The channel follows from how the answer came in, never from the body: a volunteer's interview, or an
+# admin keying in a paper questionnaire.
+CHANNEL_OF_ROLE = {"volunteer": "tablet", "admin": "paper"}
 
 
 @router.post(
@@ -27,17 +27,11 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_volunteer_
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "An identical replay"}, 409: {"description": "Same id, other content"}},
 )
-def submit_response(
-    payload: ResponseIn, session: SessionDep, response: Response, credentials: Credentials
-) -> ResponseOut:
-    """Submit a completed questionnaire; retries with the same id are stored once.
-
-    A response for a fieldwork assignment (``assignment``, ``case_ref``) needs the volunteer's token.
-    """
-    volunteer = None
-    if payload.assignment is not None and credentials is not None:
-        volunteer = authenticate_token(session, credentials.credentials)
-    outcome = service.submit(session, payload, interviewer_id=volunteer.id if volunteer else None)
+def submit_response(payload: ResponseIn, session: SessionDep, response: Response, user: Collector) -> ResponseOut:
+    """Submit a completed questionnaire (a volunteer's interview, or an admin keying in a paper form);
+    retries with the same id are stored once. The server sets ``channel``."""
+    payload = payload.model_copy(update={"channel": CHANNEL_OF_ROLE[user.role]})
+    outcome = service.submit(session, payload, interviewer_id=user.id)
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
     return outcome.response

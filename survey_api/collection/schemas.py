@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from survey_api.db.models import Response
+from survey_api.params import DbInt, UtcTime
 
 
 class ResponseIn(BaseModel):
@@ -17,14 +18,16 @@ class ResponseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID = Field(description="A UUID the client generates once per questionnaire; retries reuse it")
-    instrument_version: int = Field(description="The id of the published instrument version answered")
+    instrument_version: DbInt = Field(description="The id of the published instrument version answered")
     service_point: str | None = Field(default=None, max_length=64)
-    channel: Literal["qr", "tablet", "import", "web"] = "web"
+    channel: Literal["qr", "tablet", "import", "web", "paper"] = Field(
+        default="web", description="Ignored: the server sets the channel from how the answer came in"
+    )
     respondent_type: Literal["person", "organisation"] = "person"
     answers: dict[str, Any]
-    started_at: AwareDatetime | None = None
-    completed_at: AwareDatetime | None = None
-    assignment: int | None = Field(
+    started_at: UtcTime | None = None
+    completed_at: UtcTime | None = None
+    assignment: DbInt | None = Field(
         default=None, description="The fieldwork assignment the interview was for (the volunteer's own)"
     )
     case_ref: str | None = Field(

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from survey_api.collection import plan_link, repository
+from survey_api.collection import lookups, plan_link, repository
 from survey_api.collection.answers import check_answers, pack_scores
 from survey_api.collection.schemas import ResponseIn, ResponseOut, response_out
 from survey_api.db.base import utcnow
 from survey_api.db.models import Response
-from survey_api.db.models.instruments import DRAFT
-from survey_api.errors import Conflict, InvalidInput
+from survey_api.errors import Conflict, DomainError, InvalidInput
 from survey_api.hashing import canonical_digest
-from survey_api.instruments import repository as instruments
-from survey_api.instruments.service import document_of
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 # A client completion time further from the server's clock than this is not trusted for periods.
@@ -80,31 +78,48 @@ def submit(
     sample-design values (strata, PSU, weight, fpc) and respondent cells.
     """
     digest = canonical_digest(payload.fingerprint())
-    existing = repository.response_by_id(session, payload.id)
-    if existing is not None:
+    try:
+        values = _validated_values(session, payload, digest)
+        values["interviewer_id"] = interviewer_id
+        if screening is not None:
+            flags = list(screening.flags)
+            values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
+        if design is not None:
+            values.update(design.values())
+        if payload.case_ref is not None and payload.assignment is None:
+            raise InvalidInput(
+                "case_ref names an entry of an assignment's sample list: send the assignment too",
+                errors=[{"item": "assignment", "problem": "required with case_ref"}],
+            )
+        if payload.assignment is not None:
+            values.update(plan_link.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
+    except DomainError:
+        # A retry of what was stored before is acknowledged as such, even if it would not pass today
+        # (its assignment ended, say); only new ids are held to today's rules. New ids, the common case,
+        # are not looked up first: the insert itself finds a stored one.
+        existing = repository.response_by_id(session, payload.id)
+        if existing is None:
+            raise
         return _replay(session, existing, digest)
-
-    values = _validated_values(session, payload, digest)
-    values["interviewer_id"] = interviewer_id
-    if screening is not None:
-        flags = list(screening.flags)
-        values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
-    if design is not None:
-        values.update(design.values())
-    if payload.case_ref is not None and payload.assignment is None:
-        raise InvalidInput(
-            "case_ref names an entry of an assignment's sample list: send the assignment too",
-            errors=[{"item": "assignment", "problem": "required with case_ref"}],
-        )
-    if payload.assignment is not None:
-        values.update(plan_link.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
     if repository.insert_response_once(session, values):
-        stored = repository.response_by_id(session, payload.id)
-        assert stored is not None
-        return Submission(response_out(stored, payload.service_point), created=True)
+        return Submission(_acknowledgement(values, payload.service_point), created=True)
     winner = repository.response_by_id(session, payload.id)
     assert winner is not None, "a conflicting insert implies a stored row"
     return _replay(session, winner, digest)
+
+
+def _acknowledgement(values: dict[str, Any], service_point_code: str | None) -> ResponseOut:
+    """The body acknowledging a response just inserted with ``values`` (what a replay will read back)."""
+    return ResponseOut(
+        id=values["id"],
+        instrument_version=values["instrument_version_id"],
+        service_point=service_point_code,
+        channel=values["channel"],
+        respondent_type=values["respondent_type"],
+        received_at=values["received_at"],
+        observed_on=values["observed_on"],
+        flags=list(values["flags"]),
+    )
 
 
 def _replay(session: Session, stored: Response, digest: str) -> Submission:
@@ -116,17 +131,17 @@ def _replay(session: Session, stored: Response, digest: str) -> Submission:
 
 
 def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dict[str, object]:
-    version = instruments.version_by_id(session, payload.instrument_version)
-    if version is None or version.status == DRAFT:
+    version = lookups.answerable_version(session, payload.instrument_version)
+    if version is None:
         raise InvalidInput(
             f"instrument version {payload.instrument_version} does not exist or is not published",
             errors=[{"item": "instrument_version", "problem": "unknown or unpublished instrument version"}],
         )
-    document = document_of(version)
+    document = version.document
     problems: list[dict[str, str]] = []
     service_point = None
     if payload.service_point is not None:
-        service_point = repository.service_point_by_code(session, payload.service_point)
+        service_point = lookups.point_ids(session, payload.service_point)
         if service_point is None:
             problems.append({"item": "service_point", "problem": f"no service point {payload.service_point!r}"})
     if payload.respondent_type not in document.respondent_types:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -11,10 +12,14 @@ from survey_api.db.base import Base
 
 
 def insert_ignoring_conflicts(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
-    """``INSERT INTO model … ON CONFLICT DO NOTHING`` in the session's dialect, for values given later."""
+    """``INSERT INTO model … ON CONFLICT DO NOTHING`` in the session's dialect, for values given later.
+
+    A Core statement on the model's table: the ORM's bulk-insert machinery would add nothing here but time.
+    """
+    table = cast(Table, model.__table__)
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    return sqlite.insert(model).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:

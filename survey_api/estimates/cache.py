@@ -1,7 +1,7 @@
 """Design rows of recent selections, kept in memory while their instrument version gains no response.
 
 Responses are append-only, so the rows a selection matches change only when a response of its instrument
-version is inserted; ``response_counts`` (kept by database triggers on every insert, whatever the path)
+version is inserted; the arrival log (kept by database triggers on every insert, whatever the path)
 numbers those inserts. A cached read is used only while that number is the one it was read at; what is
 computed from the rows (answer summaries, digests) is kept with them and dropped with them.
 """
@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_api.db.models import ResponseCount
+from survey_api.collection.arrivals import responses_arrived
 from survey_api.estimates.repository import DesignRows, design_rows
 
 T = TypeVar("T")
@@ -50,15 +49,13 @@ class RowsCache:
     def rows(self, session: Session, version_id: int, width: int, query: Mapping[str, Any]) -> CachedRows:
         """The rows :func:`design_rows` reads for this selection (``query``: its keyword filters
         ``unit_ids``, ``service_point_id``, ``date_from``, ``date_to``), from memory while still current."""
-        inserted = session.scalar(
-            select(ResponseCount.responses).where(ResponseCount.instrument_version_id == version_id)
-        )
+        inserted = responses_arrived(session, version_id)
         # Unit ids come as a set (a subtree): sorted, so that the same units make the same key.
         filters = tuple(
             (name, tuple(sorted(value)) if name == "unit_ids" and value is not None else value)
             for name, value in sorted(query.items())
         )
-        key = (session.connection().engine.url.render_as_string(hide_password=True), version_id, filters, inserted or 0)
+        key = (session.connection().engine.url.render_as_string(hide_password=True), version_id, filters, inserted)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:

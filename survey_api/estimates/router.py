@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -12,8 +11,10 @@ from survey_api.estimates import service
 from survey_api.estimates.nonresponse import Cells
 from survey_api.estimates.schemas import IndicesOut
 from survey_api.estimates.weighting import Options
+from survey_api.params import FromQuery, ToQuery, VersionQuery
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/indices", tags=["indices"])
+router = APIRouter(prefix="/api/v1/indices", tags=["indices"], route_class=CommittingRoute)
 
 
 @router.get("", response_model=IndicesOut, response_model_exclude_unset=True)
@@ -22,11 +23,11 @@ def get_indices(
     settings: SettingsDep,
     user: AnalystUser,
     instrument: Annotated[str, Query(description="Instrument code, e.g. sipas")],
-    version: Annotated[int | None, Query(description="Version number; default the latest published")] = None,
+    version: VersionQuery = None,
     unit: Annotated[str | None, Query(description="Org unit code; includes the units below it")] = None,
     service_point: Annotated[str | None, Query(description="Service point code")] = None,
-    date_from: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
-    date_to: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")] = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
     weighted: Annotated[
         bool | None,
         Query(description="Weights from the design and margins; default true when either exists"),

@@ -4,7 +4,7 @@ Every column of a chunk becomes an n × w byte matrix of its cells, padded with 
 uses): a column with few distinct values (codes, design values, days, weights, 1–5 answers) is a lookup in
 a small table of its formatted cells, ids and times are formatted by numpy arithmetic, and only the
 non-numeric answers (mostly empty) are formatted one by one. The matrices side by side, with the padding
-deleted, are the rows.
+deleted, are the rows. A text cell that would start a formula gets a leading apostrophe (:func:`neutralise`).
 """
 
 from __future__ import annotations
@@ -46,6 +46,9 @@ class Cells:
     plain: tuple[bytes, bytes]  # around a string that needs no escaping (ids, times)
 
 
+# A spreadsheet reads a cell starting with one of these as a formula; a text that is only a number is harmless.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _CSV_SPECIAL = re.compile(r'[,"\r\n]')
 # Characters XML 1.0 cannot carry (written as U+FFFD), and those it must escape.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -53,17 +56,26 @@ _XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _XML_SPECIAL = re.compile("[&<>\r]")
 
 
+def neutralise(text: str) -> str:
+    """``text``, after an apostrophe when a spreadsheet would run it as a formula (OWASP, CSV injection)."""
+    if text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _csv_string(text: str) -> bytes:
+    text = neutralise(text)
     if not _CSV_SPECIAL.search(text):
         return text.encode()
-    # Rare: the csv module quotes it, so the rules are exactly csv.writer's.
+    # Rare: the csv module quotes it, so the rules are exactly csv.writer's; with "\r\n" as its line end it
+    # also quotes a lone carriage return, which a spreadsheet would take for the end of the row.
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow([text])
-    return buffer.getvalue()[:-1].encode()
+    csv.writer(buffer, lineterminator="\r\n").writerow([text])
+    return buffer.getvalue()[:-2].encode()
 
 
 def _xlsx_string(text: str) -> bytes:
-    text = _XML_SPECIAL.sub(lambda m: _XML_ESCAPES[m.group()], _XML_ILLEGAL.sub("\ufffd", text))
+    text = _XML_SPECIAL.sub(lambda m: _XML_ESCAPES[m.group()], _XML_ILLEGAL.sub("\ufffd", neutralise(text)))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c t="inlineStr"><is><t{space}>{text}</t></is></c>'.encode()
 

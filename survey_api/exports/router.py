@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -10,15 +9,17 @@ from fastapi.responses import StreamingResponse
 
 from survey_api.deps import AnalystUser, SessionDep, SettingsDep
 from survey_api.exports import service
+from survey_api.params import FromQuery, ToQuery, VersionQuery
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"], route_class=CommittingRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Instrument = Annotated[str, Query(description="Instrument code, e.g. sipas")]
-Version = Annotated[int | None, Query(description="Version number; default the latest published")]
+Version = VersionQuery
 Unit = Annotated[str | None, Query(description="Org unit code; includes the units below it")]
-From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
-To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
+From = FromQuery
+To = ToQuery
 
 
 def _export(

@@ -7,7 +7,8 @@ responses stream in bounded memory. The CSV is accepted by ``survey import`` as 
 numbers an index uses), and ``survey estimate --strata stratum --cluster psu --nest --weight weight --fpc fpc``
 gives the API's weighted numbers. The XLSX workbook is written as it is sent (``_xlsx``); a sheet holds at
 most 1,048,576 rows (Excel's limit), so a bigger export continues on sheets ``responses_2``, ``responses_3``…,
-each with the header, before the codebook.
+each with the header, before the codebook. A text cell a spreadsheet would run as a formula carries a leading
+apostrophe (``_cells.neutralise``), in the codebook too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from survey_api.db.models import User
 from survey_api.estimates import repository as estimates
 from survey_api.estimates.service import current_weights, resolve_selection
 from survey_api.exports import _read, _xlsx
-from survey_api.exports._cells import CSV, XLSX, Columns, RowWriter
+from survey_api.exports._cells import CSV, XLSX, Columns, RowWriter, neutralise
 from survey_api.exports._pipeline import Ahead
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.settings import Settings
@@ -186,8 +187,8 @@ def _xml_row(values: Sequence[str], number: int) -> bytes:
 
 def _csv_line(values: Sequence[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(values)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow(map(neutralise, values))  # quotes a lone "\r" too
+    return buffer.getvalue()[:-2] + "\n"
 
 
 def codebook(document: InstrumentDocument) -> list[list[str]]:

@@ -9,8 +9,10 @@ from pydantic import BaseModel
 
 from survey_api.deps import ManagerUser, SessionDep
 from survey_api.feedback import service
+from survey_api.params import IdPath
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
+router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"], route_class=CommittingRoute)
 
 
 class FeedbackOut(BaseModel):
@@ -46,13 +48,13 @@ def list_feedback(session: SessionDep, user: ManagerUser) -> list[FeedbackOut]:
 
 
 @router.get("/{feedback_id}/contact", response_model=ContactOut)
-def read_contact(feedback_id: int, session: SessionDep, user: ManagerUser) -> ContactOut:
+def read_contact(feedback_id: IdPath, session: SessionDep, user: ManagerUser) -> ContactOut:
     """The contact details a respondent left for a follow-up (the read is audit-logged)."""
     contact = service.contact_of(session, user, feedback_id)
     return ContactOut(name=contact.name, phone=contact.phone, email=contact.email, consented_at=contact.consented_at)
 
 
 @router.delete("/{feedback_id}/contact", status_code=status.HTTP_204_NO_CONTENT)
-def purge_contact(feedback_id: int, session: SessionDep, user: ManagerUser) -> None:
+def purge_contact(feedback_id: IdPath, session: SessionDep, user: ManagerUser) -> None:
     """Delete the contact details for good."""
     service.purge_contact(session, user, feedback_id)

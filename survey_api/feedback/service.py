@@ -15,6 +15,8 @@ from survey_api.errors import Conflict, InvalidInput, NotFound
 from survey_api.units.scope import require_visible, visible_units
 
 MAX_TEXT = 5000
+# The columns of feedback_contacts.
+CONTACT_LENGTHS = {"name": 200, "phone": 40, "email": 200}
 
 
 def leave(
@@ -39,6 +41,11 @@ def leave(
     elif len(text) > MAX_TEXT:
         problems.append({"item": "text", "problem": f"shorten it to {MAX_TEXT} characters"})
     contact = {k: v.strip() for k, v in {"name": name, "phone": phone, "email": email}.items() if v and v.strip()}
+    problems.extend(
+        {"item": key, "problem": f"shorten it to {CONTACT_LENGTHS[key]} characters"}
+        for key, value in contact.items()
+        if len(value) > CONTACT_LENGTHS[key]
+    )
     if contact and not consent:
         problems.append(
             {"item": "consent", "problem": "tick the consent box to leave contact details, or leave them out"}

@@ -21,8 +21,9 @@ from survey_api.fieldwork.schemas import (
     VolunteerIn,
     VolunteerOut,
 )
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1", tags=["fieldwork"])
+router = APIRouter(prefix="/api/v1", tags=["fieldwork"], route_class=CommittingRoute)
 
 Manager = Annotated[User, Depends(require_roles("admin", "unit_manager"))]
 Volunteer = Annotated[User, Depends(require_roles("volunteer"))]
@@ -34,6 +35,10 @@ def _sessionmaker(request: Request) -> sessionmaker[Session]:
 
 
 Sessions = Annotated[sessionmaker[Session], Depends(_sessionmaker)]
+
+# The batches' item lists, by path: the request limits leave their items to the service, which answers a bad
+# one as `invalid` without failing the rest (survey_api/limits.py).
+BATCH_ITEM_LISTS = {"/api/v1/responses/batch": "responses", "/api/v1/contact-attempts/batch": "attempts"}
 
 _BATCH_RESPONSES: dict[int | str, dict[str, str]] = {
     401: {"description": "No valid token"},

@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from survey_api.instruments.schemas import InstrumentVersionOut
+from survey_api.params import DbInt, UtcTime
 
 Outcome = Literal["completed", "refused", "not_at_home", "not_eligible", "language_barrier", "other"]
 ItemStatus = Literal["created", "duplicate", "conflict", "invalid"]
@@ -51,7 +52,7 @@ class AssignmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     volunteer: str = Field(description="The volunteer's username")
-    instrument_version: int
+    instrument_version: DbInt
     service_point: str | None = Field(default=None, max_length=64)
     unit: str | None = Field(
         default=None, max_length=64, description="Default: the service point's unit, else the volunteer's"
@@ -123,12 +124,12 @@ class ContactAttemptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID
-    assignment: int | None = None
+    assignment: DbInt | None = None
     case_ref: str | None = Field(default=None, max_length=100)
     outcome: Outcome
     response_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=1000)
-    attempted_at: AwareDatetime | None = None
+    attempted_at: UtcTime | None = None
 
     @model_validator(mode="after")
     def _response_only_when_completed(self) -> ContactAttemptIn:

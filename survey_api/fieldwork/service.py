@@ -6,12 +6,14 @@ or rolls back the others, and an acknowledged item is committed before the answe
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sampling import aapor_response_rates
@@ -44,10 +46,12 @@ from survey_api.hashing import canonical_digest
 from survey_api.instruments import repository as instruments
 from survey_api.instruments.schemas import version_out
 from survey_api.instruments.service import document_of
+from survey_api.payloads import printable, value_problem
 from survey_api.units.repository import unit_by_code
 from survey_api.units.scope import subtree, visible_units
 
 VOLUNTEER = "volunteer"
+log = logging.getLogger(__name__)
 
 
 class BatchTooLarge(DomainError):
@@ -321,9 +325,17 @@ Store = Callable[[Session, User, dict[str, Any]], bool]
 
 
 def _sync_one(factory: sessionmaker[Session], interviewer: User, item: Any, store: Store) -> ItemResult:
+    """One item's verdict; nothing in its content can fail the batch (only the database being unreachable)."""
     if not isinstance(item, dict):
         return ItemResult(id=None, status="invalid", detail="each item must be a JSON object")
-    shown_id = item["id"] if isinstance(item.get("id"), str) else None  # echoed as sent
+    shown_id = printable(item["id"]) if isinstance(item.get("id"), str) else None  # echoed as sent
+    if problem := value_problem(item):
+        return ItemResult(
+            id=shown_id,
+            status="invalid",
+            detail=f"not valid: {problem.item}: {problem.problem}",
+            errors=[problem.as_error()],
+        )
     try:
         with transaction(factory) as session:
             created = store(session, interviewer, item)
@@ -333,10 +345,16 @@ def _sync_one(factory: sessionmaker[Session], interviewer: User, item: Any, stor
         ]
         summary = "; ".join(f"{e['item']}: {e['problem']}" for e in errors)
         return ItemResult(id=shown_id, status="invalid", detail=f"not valid: {summary}", errors=errors)
-    except InvalidInput as exc:
-        return ItemResult(id=shown_id, status="invalid", detail=exc.detail, errors=exc.errors)
     except Conflict as exc:
         return ItemResult(id=shown_id, status="conflict", detail=exc.detail)
+    except DomainError as exc:
+        return ItemResult(id=shown_id, status="invalid", detail=exc.detail, errors=exc.errors)
+    except (DataError, ArithmeticError, ValueError) as exc:
+        # Content a check above missed and the database or a conversion refused: this item only.
+        log.warning("batch item %s refused: %s", shown_id, exc, exc_info=True)
+        return ItemResult(
+            id=shown_id, status="invalid", detail=f"not valid: it cannot be stored ({type(exc).__name__})"
+        )
     if created:
         return ItemResult(id=shown_id, status="created", detail="stored")
     return ItemResult(id=shown_id, status="duplicate", detail="already stored with the same content")

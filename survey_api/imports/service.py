@@ -62,6 +62,10 @@ class _Row:
     unit_id: int | None
 
 
+# At most this many problems are collected and reported; checking stops there.
+MAX_ERRORS = 1000
+
+
 def import_csv(session: Session, data: bytes, *, instrument: str, version: int, user: User | None = None) -> ImportOut:
     """Validate every row of ``data`` and store them in one bulk insert, or raise with every row error.
 
@@ -97,6 +101,9 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
         row = _parse_row(session, checker, number, dict(zip(header, record, strict=True)), points, errors)
         if row is not None:
             rows.append(row)
+        if len(errors) >= MAX_ERRORS:
+            # A bad file of a million rows must not become a hundred million error entries in memory.
+            raise _invalid(errors[:MAX_ERRORS], stopped_at=number)
     if not errors and not rows:
         errors.append({"row": None, "item": None, "problem": "the file has no data rows"})
     if not errors:
@@ -136,10 +143,13 @@ def _published_version(session: Session, code: str, version: int) -> InstrumentV
     return chosen
 
 
-def _invalid(errors: list[dict[str, Any]]) -> InvalidInput:
+def _invalid(errors: list[dict[str, Any]], stopped_at: int | None = None) -> InvalidInput:
     shown = "; ".join(describe_error(e) for e in errors[:20])
     more = f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
-    return InvalidInput(f"nothing was imported: {len(errors)} problems: {shown}{more}", errors=errors)
+    count = f"{len(errors)} problems"
+    if stopped_at is not None:
+        count = f"checking stopped at row {stopped_at} after the first {len(errors)} problems (fix them, then import)"
+    return InvalidInput(f"nothing was imported: {count}: {shown}{more}", errors=errors)
 
 
 def describe_error(error: dict[str, Any]) -> str:

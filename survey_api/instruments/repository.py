@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from survey_api.db.models import Instrument, InstrumentVersion
 from survey_api.db.models.instruments import PUBLISHED
@@ -26,8 +26,13 @@ def version_of(session: Session, instrument_id: int, version: int) -> Instrument
 
 
 def version_by_id(session: Session, version_id: int) -> InstrumentVersion | None:
-    """An instrument version by its id, with its instrument loaded."""
-    return session.get(InstrumentVersion, version_id, options=[joinedload(InstrumentVersion.instrument)])
+    """An instrument version by its id, with its instrument loaded; its content (a large JSON document, parsed
+    once per process by ``service.document_of``) is read only when asked for."""
+    return session.get(
+        InstrumentVersion,
+        version_id,
+        options=[joinedload(InstrumentVersion.instrument), defer(InstrumentVersion.content)],
+    )
 
 
 def published_versions(session: Session) -> Sequence[InstrumentVersion]:

@@ -10,8 +10,10 @@ from survey_api.deps import AdminUser, SessionDep
 from survey_api.instruments import service
 from survey_api.instruments.loader import parse_document
 from survey_api.instruments.schemas import ImportResult, InstrumentVersionOut, version_out
+from survey_api.params import IdPath
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/instruments", tags=["instruments"])
+router = APIRouter(prefix="/api/v1/instruments", tags=["instruments"], route_class=CommittingRoute)
 
 
 @router.get("", response_model=list[InstrumentVersionOut])
@@ -21,7 +23,7 @@ def list_instruments(session: SessionDep) -> list[InstrumentVersionOut]:
 
 
 @router.get("/{version_id}", response_model=InstrumentVersionOut)
-def get_instrument(version_id: int, session: SessionDep) -> InstrumentVersionOut:
+def get_instrument(version_id: IdPath, session: SessionDep) -> InstrumentVersionOut:
     """One published instrument version."""
     version = service.get_version(session, version_id, published_only=True)
     return version_out(version, service.document_of(version))
@@ -47,7 +49,7 @@ def import_instrument(
 
 @router.post("/{version_id}/{action}", response_model=ImportResult)
 def change_status(
-    version_id: int, action: Literal["publish", "retire"], session: SessionDep, user: AdminUser
+    version_id: IdPath, action: Literal["publish", "retire"], session: SessionDep, user: AdminUser
 ) -> ImportResult:
     """Publish a draft version (it becomes immutable) or retire a published one."""
     version = service.get_version(session, version_id)

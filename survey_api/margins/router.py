@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, UploadFile
@@ -11,8 +10,10 @@ from survey_api.db.models import User
 from survey_api.deps import SessionDep, require_roles
 from survey_api.margins import importer, service
 from survey_api.margins.schemas import MarginsIn, MarginsOut
+from survey_api.params import FromQuery, ToQuery
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/margins", tags=["margins"])
+router = APIRouter(prefix="/api/v1/margins", tags=["margins"], route_class=CommittingRoute)
 
 WeightingUser = Annotated[User, Depends(require_roles("admin", "analyst"))]
 
@@ -42,8 +43,8 @@ def get_margins(
     session: SessionDep,
     user: WeightingUser,
     unit: Annotated[str | None, Query(description="Org unit code; includes the units below it")] = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: FromQuery = None,
+    date_to: ToQuery = None,
 ) -> list[MarginsOut]:
     """The margin sets overlapping a period."""
     return service.list_margins(session, unit=unit, date_from=date_from, date_to=date_to)

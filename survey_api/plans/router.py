@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, UploadFile, status
 from survey_api.db.models import User
 from survey_api.deps import SessionDep, require_roles
 from survey_api.fieldwork.schemas import AssignmentOut
+from survey_api.params import MAX_INT, IdPath
 from survey_api.plans import replacing, service
 from survey_api.plans.schemas import (
     AssignIn,
@@ -24,8 +25,9 @@ from survey_api.plans.schemas import (
     SampleUnitOut,
     SizeOut,
 )
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/plans", tags=["sampling plans"])
+router = APIRouter(prefix="/api/v1/plans", tags=["sampling plans"], route_class=CommittingRoute)
 
 Planner = Annotated[User, Depends(require_roles("admin", "analyst"))]
 Viewer = Annotated[User, Depends(require_roles("admin", "analyst", "unit_manager"))]
@@ -45,7 +47,7 @@ def list_plans(session: SessionDep, user: Viewer) -> list[PlanListItem]:
 
 
 @router.get("/{plan_id}", response_model=PlanOut)
-def get_plan(plan_id: int, session: SessionDep, user: Viewer) -> PlanOut:
+def get_plan(plan_id: IdPath, session: SessionDep, user: Viewer) -> PlanOut:
     """A plan with its design, frame sizes and (once drawn) seed and sizing."""
     return service.plan_out(session, service.get_plan(session, user, plan_id))
 
@@ -57,11 +59,11 @@ def get_plan(plan_id: int, session: SessionDep, user: Viewer) -> PlanOut:
     responses={422: {"description": "Every row error, listed together; nothing was stored"}},
 )
 def upload_frame(
-    plan_id: int,
+    plan_id: IdPath,
     session: SessionDep,
     user: Planner,
     file: UploadFile,
-    stage: Annotated[int, Query(ge=0, description="The stage this file lists (0: the first)")] = 0,
+    stage: Annotated[int, Query(ge=0, le=MAX_INT, description="The stage this file lists (0: the first)")] = 0,
 ) -> FrameOut:
     """Upload a stage's frame (CSV or XLSX: ref, label, stratum, parent, size): all rows or none.
 
@@ -72,13 +74,13 @@ def upload_frame(
 
 
 @router.get("/{plan_id}/size", response_model=SizeOut | None)
-def plan_size(plan_id: int, session: SessionDep, user: Viewer) -> SizeOut | None:
+def plan_size(plan_id: IdPath, session: SessionDep, user: Viewer) -> SizeOut | None:
     """The sample size the target gives on the uploaded frames, allocated across strata (null without target)."""
     return service.plan_size(session, user, plan_id)
 
 
 @router.post("/{plan_id}/draw", response_model=SampleOut, status_code=status.HTTP_201_CREATED)
-def draw(plan_id: int, session: SessionDep, user: Planner, payload: DrawIn | None = None) -> SampleOut:
+def draw(plan_id: IdPath, session: SessionDep, user: Planner, payload: DrawIn | None = None) -> SampleOut:
     """Draw the stages not drawn yet, as far as their frames go (seed stored at the first draw; default random).
 
     A listed stage is drawn by calling this again once its frame is uploaded. 409 when every stage is drawn.
@@ -87,25 +89,25 @@ def draw(plan_id: int, session: SessionDep, user: Planner, payload: DrawIn | Non
 
 
 @router.get("/{plan_id}/sample", response_model=SampleOut)
-def get_sample(plan_id: int, session: SessionDep, user: Viewer) -> SampleOut:
+def get_sample(plan_id: IdPath, session: SessionDep, user: Viewer) -> SampleOut:
     """Every drawn unit with its stage probability, inclusion probability and weight."""
     return service.sample_out(session, service.get_plan(session, user, plan_id))
 
 
 @router.post("/{plan_id}/redraw-check", response_model=RedrawCheck)
-def redraw_check(plan_id: int, session: SessionDep, user: Viewer) -> RedrawCheck:
+def redraw_check(plan_id: IdPath, session: SessionDep, user: Viewer) -> RedrawCheck:
     """Draw again from the stored seed and frames and say whether the stored sample is identical."""
     return service.redraw_check(session, user, plan_id)
 
 
 @router.post("/{plan_id}/assign", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED)
-def assign(plan_id: int, payload: AssignIn, session: SessionDep, user: Manager) -> AssignmentOut:
+def assign(plan_id: IdPath, payload: AssignIn, session: SessionDep, user: Manager) -> AssignmentOut:
     """Assign last-stage sample units to a volunteer (optionally at a desk) as an assignment with its sample list."""
     return service.assign(session, user, plan_id, payload)
 
 
 @router.post("/{plan_id}/replace", response_model=SampleUnitOut)
-def replace(plan_id: int, payload: ReplaceIn, session: SessionDep, user: Viewer) -> SampleUnitOut:
+def replace(plan_id: IdPath, payload: ReplaceIn, session: SessionDep, user: Viewer) -> SampleUnitOut:
     """Replace a unit of any stage by the next reserve unit of its group; the stages below it are drawn again.
 
     409: replaced or dropped already, completed interviews recorded under it, or no reserve unit left.
@@ -114,6 +116,6 @@ def replace(plan_id: int, payload: ReplaceIn, session: SessionDep, user: Viewer)
 
 
 @router.get("/{plan_id}/progress", response_model=PlanProgress)
-def progress(plan_id: int, session: SessionDep, user: Viewer) -> PlanProgress:
+def progress(plan_id: IdPath, session: SessionDep, user: Viewer) -> PlanProgress:
     """Fieldwork by stratum and by assignment: contacts, outcomes, AAPOR RR1 and RR3, quotas, what is late."""
     return service.plan_progress(session, user, plan_id)

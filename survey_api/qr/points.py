@@ -98,7 +98,8 @@ def poster_query(settings: Settings, code: str, instrument: str, now: float | No
 
 def poster_signature_valid(settings: Settings, code: str, instrument: str, expires: int, signature: str) -> bool:
     """Whether a poster address is genuine and not expired."""
-    return expires >= time.time() and verify(settings.secret_key, signature, "poster", code, instrument, expires)
+    keys = settings.verification_keys
+    return expires >= time.time() and verify(keys, signature, "poster", code, instrument, expires)
 
 
 def listing(

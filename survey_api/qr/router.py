@@ -9,8 +9,9 @@ from fastapi import APIRouter, Request, Response, status
 from survey_api.deps import AdminUser, AnalystUser, SessionDep, SettingsDep
 from survey_api.qr import points
 from survey_api.qr.schemas import LinkIn, ServicePointIn, ServicePointLinkOut
+from survey_api.routing import CommittingRoute
 
-router = APIRouter(prefix="/api/v1/service-points", tags=["service points"])
+router = APIRouter(prefix="/api/v1/service-points", tags=["service points"], route_class=CommittingRoute)
 
 
 @router.get("", response_model=list[ServicePointLinkOut])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 
 class ServicePointLinkOut(BaseModel):
@@ -24,7 +24,7 @@ class ServicePointIn(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     unit: str
     kind: str = Field(min_length=1, max_length=32, examples=["one_stop_counter", "ward", "clinic", "school"])
-    requires_receipt: bool = False
+    requires_receipt: StrictBool = False  # JSON true or false, not 0 or "yes"
     instruments: list[str] = Field(default_factory=list, description="Instrument codes to make QR links for")
 
 

@@ -17,7 +17,7 @@ from survey_api.db.models import InstrumentVersion, OrgUnit, QrLink, ServicePoin
 from survey_api.errors import Conflict, Gone, InvalidInput, NotFound
 from survey_api.instruments import repository as instruments
 from survey_api.qr import repository
-from survey_api.qr.signing import keyed_hash, link_path, link_signature_valid
+from survey_api.qr.signing import keyed_hash, keyed_hashes, link_path, link_signature_valid
 from survey_api.settings import Settings
 
 RECEIPT_PATTERN = re.compile(r"^[A-Za-z0-9./-]{4,40}$")
@@ -88,7 +88,8 @@ def resolve(
     signature: str,
 ) -> OpenLink:
     """The open link behind a scanned address, or a :class:`LinkProblem` saying why it cannot be used."""
-    if not link_signature_valid(settings.secret_key, service_point_code, instrument_code, generation, signature):
+    keys = settings.verification_keys
+    if not link_signature_valid(keys, service_point_code, instrument_code, generation, signature):
         raise LinkProblem("tampered", "this survey link is not valid: it may have been mistyped or altered")
     return current_link(session, service_point_code, instrument_code, generation)
 
@@ -146,14 +147,18 @@ def submit_through_link(
                 "this service point asks for the dossier number printed on your receipt",
                 errors=[{"item": "receipt", "problem": "this question is required and has no answer"}],
             )
-        receipt_hash = keyed_hash(settings.secret_key, f"receipt:{point.code}", normalise_receipt(receipt))
-        if repository.receipt_claimed(session, point.id, receipt_hash):
+        number = normalise_receipt(receipt)
+        receipt_hash = keyed_hash(settings.secret_key, f"receipt:{point.code}", number)
+        # Also as hashed under a key before a rotation: a number used then still answers only once.
+        claims = keyed_hashes(settings.verification_keys, f"receipt:{point.code}", number)
+        if any(repository.receipt_claimed(session, point.id, claim) for claim in claims):
             raise _receipt_used()
     now = utcnow()
     flags: list[str] = []
-    device_hash = keyed_hash(settings.secret_key, "device", device_id) if device_id else None
+    devices = keyed_hashes(settings.verification_keys, "device", device_id) if device_id else []
+    device_hash = devices[0] if devices else None
     window = timedelta(minutes=settings.qr_repeat_window_minutes)
-    if device_hash and repository.answered_from_device_since(session, point.id, device_hash, now - window):
+    if any(repository.answered_from_device_since(session, point.id, device, now - window) for device in devices):
         flags.append("repeat_device")
     if repository.answers_at_point_since(session, point.id, now - timedelta(minutes=1)) >= settings.qr_burst_per_minute:
         flags.append("burst")

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from survey_api.deps import CurrentUser, SessionDep
+from survey_api.params import FIRST_DAY, LAST_DAY, Day
+from survey_api.routing import CommittingRoute
 from survey_api.units import repository
 from survey_api.units.schemas import UnitOut
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"])
+router = APIRouter(prefix="/api/v1/units", tags=["units"], route_class=CommittingRoute)
 
 
 @router.get("", response_model=list[UnitOut])
 def list_units(
     session: SessionDep,
     _user: CurrentUser,
-    on: Annotated[date | None, Query(description="Only units valid on this day (YYYY-MM-DD)")] = None,
+    on: Annotated[
+        Day | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="Only units valid on this day (YYYY-MM-DD)")
+    ] = None,
 ) -> list[UnitOut]:
     """The org units (the map of a given day when ``on`` is set)."""
     units = repository.units_valid_on(session, on)

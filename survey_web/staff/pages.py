@@ -14,21 +14,24 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from survey_api.auth.service import authenticate_token, sign_in
+from survey_api.auth.throttle import throttle_for
 from survey_api.collection.service import LOCAL_TIME
 from survey_api.db.base import utcnow
 from survey_api.db.models import User
 from survey_api.deps import SessionDep
-from survey_api.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from survey_api.errors import Conflict, DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from survey_api.fieldwork.service import list_assignments
 from survey_api.plans.service import get_plan, list_plans, plan_out, plan_progress
 from survey_api.units.repository import unit_by_code
 from survey_web.i18n import STAFF_TEXTS, language
 from survey_web.respond import LANGUAGE_COOKIE, Form
+from survey_web.staff.csrf import SameOriginRoute
 from survey_web.staff.session import STAFF_ROLES, forget_token, keep_token, signed_in
 from survey_web.staff.views import assignment_rows, day, plan_view
 from survey_web.templating import templates
 
-router = APIRouter(include_in_schema=False)
+# Every route refuses unsafe methods (POST) from other sites (csrf.py).
+router = APIRouter(include_in_schema=False, route_class=SameOriginRoute)
 HOME, FIELDWORK = "/staff/", "/staff/fieldwork"
 # The pages show personal and unpublished data: never keep them in a shared cache or the back/forward cache.
 PRIVATE = {"Cache-Control": "no-store"}
@@ -92,15 +95,21 @@ def sign_in_form(request: Request, session: SessionDep) -> Response:
 
 @router.post(HOME, response_class=HTMLResponse)
 def sign_in_submit(request: Request, session: SessionDep, form: Form) -> Response:
-    """Sign in with the API's sign-in; the token it issues goes into the staff cookie."""
+    """Sign in with the API's sign-in (and its throttle); the token it issues goes into the staff cookie."""
     t = STAFF_TEXTS[_language(request)]
     username, password = str(form.get("username") or "").strip(), str(form.get("password") or "")
     if not username or not password:
         return _sign_in_page(request, 422, t["missing"], username)
     try:
-        token = sign_in(session, username, password)
+        token = sign_in(
+            session, username, password, settings=request.app.state.settings, throttle=throttle_for(request)
+        )
     except Unauthorized:
         return _sign_in_page(request, 401, t["wrong_password"], username)
+    except TooManyRequests as exc:
+        page = _sign_in_page(request, 429, t["too_many"].format(minutes=-(-exc.retry_after // 60)), username)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     user = authenticate_token(session, token)
     if user.role not in STAFF_ROLES:
         session.rollback()  # keep no token for an account that cannot use these pages
@@ -111,10 +120,10 @@ def sign_in_submit(request: Request, session: SessionDep, form: Form) -> Respons
 
 
 @router.post("/staff/sign-out")
-def sign_out() -> RedirectResponse:
-    """Forget the staff cookie and go back to the sign-in form."""
+def sign_out(request: Request, session: SessionDep) -> RedirectResponse:
+    """Revoke the cookie's token, drop the cookie and go back to the sign-in form."""
     response = _see_other(HOME)
-    forget_token(response)
+    forget_token(request, session, response)
     return response
 
 

@@ -43,3 +43,17 @@ def submission(inst: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def collector(client: TestClient) -> dict[str, str]:
+    """Headers of an admin allowed to post responses through the API (one account per app)."""
+    state = client.app.state  # type: ignore[attr-defined]
+    if not hasattr(state, "test_collector"):
+        from survey_api.auth.service import create_user, issue_token
+        from survey_api.db.engine import transaction
+
+        with transaction(state.sessionmaker) as session:
+            user = create_user(session, username=f"collector-{uuid.uuid4().hex[:6]}", role="admin")
+            state.test_collector = {"Authorization": f"Bearer {issue_token(session, user, name='test')}"}
+    headers: dict[str, str] = state.test_collector
+    return headers

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from survey_api.estimates.levels import compute_levels
 from survey_api.instruments.document import IndexDefinition, Text
-from tests.api.helpers import instrument, submission
+from tests.api.helpers import collector, instrument, submission
 from tests.conftest import Db
 
 
@@ -19,7 +19,7 @@ def post(client: TestClient, inst: dict[str, Any], value: int, **fields: Any) ->
     body["answers"] = {
         code: value if isinstance(v, int) and code in scale_codes(inst) else v for code, v in body["answers"].items()
     }
-    assert client.post("/api/v1/responses", json=body).status_code == 201
+    assert client.post("/api/v1/responses", json=body, headers=collector(client)).status_code == 201
 
 
 def scale_codes(inst: dict[str, Any]) -> set[str]:

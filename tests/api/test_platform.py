@@ -50,13 +50,14 @@ def test_healthz(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_production_refuses_to_start_without_a_secret() -> None:
+def test_production_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="SURVEY_SECRET_KEY"):
         Settings(environment="production", secret_key="")
-    assert len(Settings(environment="development").secret_key) >= 32
+    assert len(Settings(environment="development", database_url=f"sqlite:///{tmp_path}/s.db").secret_key) >= 32
 
 
-def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # where the development key of a PostgreSQL URL goes
     monkeypatch.setenv("SURVEY_DATABASE_URL", "postgresql+psycopg://u@h/db")
     monkeypatch.setenv("SURVEY_PORT", "9000")
     settings = Settings()

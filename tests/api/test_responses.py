@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from survey_api.db.models import Response
-from tests.api.helpers import instrument, submission
+from tests.api.helpers import collector, instrument, submission
 from tests.conftest import Db
 
 
@@ -31,22 +31,22 @@ def stored_count(db: Db) -> int:
 
 def test_first_submission_is_created_and_stored(client: TestClient, sipas: dict[str, Any], db: Db) -> None:
     body = submission(sipas)
-    reply = client.post("/api/v1/responses", json=body)
+    reply = client.post("/api/v1/responses", json=body, headers=collector(client))
     assert reply.status_code == 201, reply.text
     assert reply.json()["id"] == body["id"]
     with db() as session:
         row = session.get(Response, uuid.UUID(body["id"]))
         assert row is not None
         assert row.answers == body["answers"]
-        assert row.channel == "web"
+        assert row.channel == "paper"  # an admin keying in a paper form: the server sets the channel
 
 
 def test_identical_replay_returns_200_with_the_same_body_and_stores_once(
     client: TestClient, sipas: dict[str, Any], db: Db
 ) -> None:
     body = submission(sipas)
-    first = client.post("/api/v1/responses", json=body)
-    again = client.post("/api/v1/responses", json=body)
+    first = client.post("/api/v1/responses", json=body, headers=collector(client))
+    again = client.post("/api/v1/responses", json=body, headers=collector(client))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
     assert stored_count(db) == 1
@@ -56,10 +56,10 @@ def test_same_id_with_other_content_is_a_conflict_and_changes_nothing(
     client: TestClient, sipas: dict[str, Any], db: Db
 ) -> None:
     body = submission(sipas)
-    assert client.post("/api/v1/responses", json=body).status_code == 201
+    assert client.post("/api/v1/responses", json=body, headers=collector(client)).status_code == 201
     item = first_scale_item(sipas)
     changed = dict(body, answers=dict(body["answers"], **{item: 1}))
-    reply = client.post("/api/v1/responses", json=changed)
+    reply = client.post("/api/v1/responses", json=changed, headers=collector(client))
     assert reply.status_code == 409
     assert body["id"] in reply.json()["detail"]
     with db() as session:
@@ -76,7 +76,7 @@ def test_two_threads_posting_the_same_response_at_once_store_one_row(
 
     def post() -> None:
         barrier.wait()
-        statuses.append(client.post("/api/v1/responses", json=body).status_code)
+        statuses.append(client.post("/api/v1/responses", json=body, headers=collector(client)).status_code)
 
     threads = [threading.Thread(target=post) for _ in range(4)]
     for thread in threads:
@@ -94,7 +94,7 @@ def _problem(reply: Any) -> str:
 
 def test_unknown_instrument_version_is_422(client: TestClient, sipas: dict[str, Any], db: Db) -> None:
     assert "instrument version 999999" in _problem(
-        client.post("/api/v1/responses", json=submission(sipas, instrument_version=999999))
+        client.post("/api/v1/responses", json=submission(sipas, instrument_version=999999), headers=collector(client))
     )
     assert stored_count(db) == 0
 
@@ -102,7 +102,7 @@ def test_unknown_instrument_version_is_422(client: TestClient, sipas: dict[str, 
 def test_unknown_item_is_422_naming_it(client: TestClient, sipas: dict[str, Any]) -> None:
     body = submission(sipas)
     body["answers"]["Q99.9"] = 4
-    assert "Q99.9" in _problem(client.post("/api/v1/responses", json=body))
+    assert "Q99.9" in _problem(client.post("/api/v1/responses", json=body, headers=collector(client)))
 
 
 @pytest.mark.parametrize("value", [0, 6, 4.5, "4", True])
@@ -110,7 +110,7 @@ def test_value_off_the_scale_is_422_naming_the_item(client: TestClient, sipas: d
     body = submission(sipas)
     item = first_scale_item(sipas)
     body["answers"][item] = value
-    detail = _problem(client.post("/api/v1/responses", json=body))
+    detail = _problem(client.post("/api/v1/responses", json=body, headers=collector(client)))
     assert item in detail and "1–5" in detail
 
 
@@ -118,7 +118,7 @@ def test_missing_required_item_is_422_naming_it(client: TestClient, sipas: dict[
     required = next(i["code"] for i in sipas["items"] if i["required"])
     body = submission(sipas)
     del body["answers"][required]
-    detail = _problem(client.post("/api/v1/responses", json=body))
+    detail = _problem(client.post("/api/v1/responses", json=body, headers=collector(client)))
     assert required in detail and "required" in detail
     assert stored_count(db) == 0
 
@@ -127,11 +127,13 @@ def test_choice_outside_the_options_is_422(client: TestClient, sipas: dict[str, 
     choice = next(i for i in sipas["items"] if i["type"] == "single_choice")
     body = submission(sipas)
     body["answers"][choice["code"]] = 77
-    assert choice["code"] in _problem(client.post("/api/v1/responses", json=body))
+    assert choice["code"] in _problem(client.post("/api/v1/responses", json=body, headers=collector(client)))
 
 
 def test_unknown_service_point_is_422(client: TestClient, sipas: dict[str, Any]) -> None:
-    assert "nowhere" in _problem(client.post("/api/v1/responses", json=submission(sipas, service_point="nowhere")))
+    assert "nowhere" in _problem(
+        client.post("/api/v1/responses", json=submission(sipas, service_point="nowhere"), headers=collector(client))
+    )
 
 
 def test_malformed_json_is_422(client: TestClient, sipas: dict[str, Any]) -> None:
@@ -143,8 +145,12 @@ def test_malformed_json_is_422(client: TestClient, sipas: dict[str, Any]) -> Non
 
 
 def test_bad_uuid_and_unknown_channel_are_422(client: TestClient, sipas: dict[str, Any]) -> None:
-    assert "id" in _problem(client.post("/api/v1/responses", json=submission(sipas, id="not-a-uuid")))
-    assert "channel" in _problem(client.post("/api/v1/responses", json=submission(sipas, channel="fax")))
+    assert "id" in _problem(
+        client.post("/api/v1/responses", json=submission(sipas, id="not-a-uuid"), headers=collector(client))
+    )
+    assert "channel" in _problem(
+        client.post("/api/v1/responses", json=submission(sipas, channel="fax"), headers=collector(client))
+    )
 
 
 def test_a_draft_instrument_cannot_be_answered(
@@ -159,14 +165,20 @@ def test_a_draft_instrument_cannot_be_answered(
     created = client.post("/api/v1/instruments", json=body, headers=token_for("admin"))
     assert created.status_code == 201, created.text
     assert created.json()["status"] == "draft"
-    _problem(client.post("/api/v1/responses", json=submission(sipas, instrument_version=created.json()["id"])))
+    _problem(
+        client.post(
+            "/api/v1/responses",
+            json=submission(sipas, instrument_version=created.json()["id"]),
+            headers=collector(client),
+        )
+    )
 
 
 def test_stored_responses_cannot_be_changed_or_deleted(client: TestClient, sipas: dict[str, Any], db: Db) -> None:
     from survey_api.db.models.responses import ResponsesAreAppendOnly
 
     body = submission(sipas)
-    client.post("/api/v1/responses", json=body)
+    client.post("/api/v1/responses", json=body, headers=collector(client))
     with pytest.raises(ResponsesAreAppendOnly), db() as session:
         row = session.get(Response, uuid.UUID(body["id"]))
         assert row is not None

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from survey_api.db.models import Response, ResponseCount
+from survey_api.collection.arrivals import fold, responses_arrived
+from survey_api.db.models import Response, ResponseArrival
 from survey_api.estimates import cache
 from tests.conftest import Db
 from tests.estimates.test_weighted_indices import get, import_rows
@@ -75,7 +76,7 @@ def test_a_new_response_is_seen_and_an_unchanged_selection_is_read_once(
     assert after["overall"]["satisfied"] != first["overall"]["satisfied"]
 
 
-def test_response_counts_follow_every_insert_path(client: TestClient, db: Db, token_for: Headers) -> None:
+def test_arrivals_follow_every_insert_path(client: TestClient, db: Db, token_for: Headers) -> None:
     version = publish_test_instrument(db)
     analyst = token_for("analyst")
     rows = api_rows()
@@ -86,5 +87,10 @@ def test_response_counts_follow_every_insert_path(client: TestClient, db: Db, to
         stored = session.scalar(
             select(func.count()).select_from(Response).where(Response.instrument_version_id == version)
         )
-        counted = session.scalar(select(ResponseCount.responses).where(ResponseCount.instrument_version_id == version))
-    assert stored == counted == 30
+        counted = responses_arrived(session, version)
+        fold(session.connection().engine, version)
+    with db() as session:
+        entries = session.scalar(
+            select(func.count()).select_from(ResponseArrival).where(ResponseArrival.instrument_version_id == version)
+        )
+        assert stored == counted == responses_arrived(session, version) == 30 and entries == 1

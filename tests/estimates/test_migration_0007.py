@@ -8,14 +8,19 @@ from sqlalchemy import func, inspect, select
 from survey_api import migrations
 from survey_api.db.engine import make_engine, make_sessionmaker, transaction
 from survey_api.db.models import Response
-from tests.api.helpers import instrument, submission
+from tests.api.helpers import collector, instrument, submission
 
 
 def test_0007_goes_down_and_up_with_responses_kept(
     client: TestClient, official: dict[str, int], database_url: str
 ) -> None:
     for _ in range(3):
-        assert client.post("/api/v1/responses", json=submission(instrument(client, "sipas"))).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/responses", json=submission(instrument(client, "sipas")), headers=collector(client)
+            ).status_code
+            == 201
+        )
     engine = make_engine(database_url)
     try:
         migrations.downgrade(database_url, "0006")

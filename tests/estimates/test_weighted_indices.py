@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from survey_api.db.models import AuditEntry, WeightingRun
-from tests.api.helpers import instrument, submission
+from tests.api.helpers import collector, instrument, submission
 from tests.conftest import Db
 from tests.imports.apidata import CODE, MARGINS, api_rows, publish_test_instrument, to_csv
 
@@ -63,7 +63,7 @@ def test_responses_without_a_design_stay_unweighted_until_margins_exist(
     for i in range(40):
         body = submission(sipas)
         body["answers"] = {k: (5 if i % 4 else 2) if k in scale else v for k, v in body["answers"].items()}
-        assert client.post("/api/v1/responses", json=body).status_code == 201
+        assert client.post("/api/v1/responses", json=body, headers=collector(client)).status_code == 201
     analyst = token_for("analyst")
     plain = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=analyst).json()
     assert plain["weighted"] is False and plain["target"] == {"value": 0.9, "met": False}

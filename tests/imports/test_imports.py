@@ -148,3 +148,17 @@ def test_cli_imports_or_prints_every_error(
     finally:
         get_settings.cache_clear()
     assert len(stored(db)) == 5
+
+
+def test_a_file_with_endless_errors_stops_at_the_first_thousand(
+    client: TestClient, official: dict[str, int], token_for: Callable[[str], dict[str, str]]
+) -> None:
+    from survey_api.imports.service import MAX_ERRORS
+
+    rows = b"A.1\n" + b"9\n" * 50_000  # every row is off the scale and misses the required items
+    reply = client.post(
+        "/api/v1/imports?instrument=sipas&version=1", files={"file": ("a.csv", rows)}, headers=token_for("admin")
+    )
+    assert reply.status_code == 422
+    body = reply.json()
+    assert len(body["errors"]) == MAX_ERRORS and "checking stopped at row" in body["detail"]

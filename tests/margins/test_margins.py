@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from survey_api.db.models import AuditEntry
+from tests.api.helpers import collector
 from tests.conftest import Db
 from tests.imports.apidata import CODE, publish_test_instrument
 
@@ -144,7 +145,7 @@ def test_answers_without_a_design_are_post_stratified_by_unit_only_and_the_run_s
                 "service_point": point,
                 "answers": {"Q1": value, "Q2": value, "Q3": value},
             }
-            assert client.post("/api/v1/responses", json=body).status_code == 201
+            assert client.post("/api/v1/responses", json=body, headers=collector(client)).status_code == 201
     analyst = token_for("analyst")
     assert put(client, analyst, {"unit": {"d1": 300.0, "d2": 700.0}}).status_code == 200
     reply = client.get("/api/v1/indices", params={"instrument": CODE}, headers=analyst)

@@ -17,6 +17,9 @@ from tests.fieldwork.conftest import Person
 from tests.plans.conftest import PLANS, upload
 from tests.plans.test_plans import dossiers, draw
 
+# The origin of TestClient's requests: the staff forms refuse a POST from any other (survey_web/staff/csrf.py).
+SAME_ORIGIN = {"Origin": "http://testserver"}
+
 
 @dataclass(frozen=True)
 class InField:

@@ -70,8 +70,10 @@ def test_the_listing_gives_each_link_with_its_images_and_poster(
     poster = client.get(row["poster"].removeprefix("http://testserver"))
     assert poster.status_code == 200
     assert "Huyện Thử" in poster.text and row["link"] in poster.text and "ẩn danh" in poster.text
-    assert "<svg" in poster.text and "size:A4" in poster.text
-    assert "size:A5" in client.get(row["poster"].removeprefix("http://testserver") + "&size=A5").text
+    assert "<svg" in poster.text and "/static/poster.css" in poster.text and "poster-a5.css" not in poster.text
+    assert "/static/poster-a5.css" in client.get(row["poster"].removeprefix("http://testserver") + "&size=A5").text
+    assert "size:A4" in client.get("/static/poster.css").text
+    assert "size:A5" in client.get("/static/poster-a5.css").text
 
 
 def test_images_and_listing_need_a_token_and_a_role(client: TestClient, point: dict[str, Any], token_for: Any) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -17,10 +18,16 @@ from tests.plans.conftest import area as area
 from tests.plans.conftest import new_plan as new_plan
 from tests.plans.conftest import person as person
 from tests.plans.conftest import volunteer as volunteer
-from tests.web.staff_helpers import plan_in_field, progress, shown_percent
+from tests.web.staff_helpers import SAME_ORIGIN, plan_in_field, progress, shown_percent
 
 MakePerson = Callable[..., Person]
 NewPlan = Callable[..., int]
+
+
+@pytest.fixture(autouse=True)
+def same_origin(client: TestClient) -> None:
+    """Post as the pages' own forms do: with the site's Origin (a POST without one is refused)."""
+    client.headers.update(SAME_ORIGIN)
 
 
 def title(html: str) -> str:
@@ -54,7 +61,7 @@ def test_signing_in_keeps_the_token_in_an_httponly_cookie_and_signing_out_drops_
     assert reply.status_code == 303
     cookie = reply.headers["set-cookie"]
     assert cookie.startswith("sv_staff=svy_") and "HttpOnly" in cookie and "Path=/staff" in cookie
-    assert "samesite=lax" in cookie.lower()
+    assert "samesite=strict" in cookie.lower()
     page = client.get("/staff/fieldwork")
     assert page.status_code == 200 and title(page.text) == "Theo dõi điều tra thực địa · Khu vực cán bộ"
     assert page.headers["cache-control"] == "no-store"

@@ -7,7 +7,8 @@ from survey_api.db.models.fieldwork import Assignment, ContactAttempt
 from survey_api.db.models.instruments import Instrument, InstrumentVersion
 from survey_api.db.models.plans import FrameUnit, SampleUnit, SamplingPlan
 from survey_api.db.models.qr import QrLink, ReceiptClaim
-from survey_api.db.models.response_counts import ResponseCount
+from survey_api.db.models.rate_limits import RateWindow
+from survey_api.db.models.response_arrivals import ResponseArrival
 from survey_api.db.models.responses import Response
 from survey_api.db.models.units import OrgUnit, ServicePoint
 from survey_api.db.models.users import ApiToken, User
@@ -27,9 +28,10 @@ __all__ = [
     "OrgUnit",
     "PopulationMargin",
     "QrLink",
+    "RateWindow",
     "ReceiptClaim",
     "Response",
-    "ResponseCount",
+    "ResponseArrival",
     "SampleUnit",
     "SamplingPlan",
     "ServicePoint",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from survey_api.db.base import Base, utcnow
 from survey_api.db.types import JSONDocument, UTCDateTime
 
-CHANNELS = ("qr", "tablet", "import", "web")
+CHANNELS = ("qr", "tablet", "import", "web", "paper")
 RESPONDENT_TYPES = ("person", "organisation")
 MISSING_SCORE = 255
 # A response carries a sample design when any of these is set (the predicate of ix_responses_designed).

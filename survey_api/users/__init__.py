@@ -1,0 +1,1 @@
+"""Managing accounts: admins for everyone, unit managers for the volunteers of their units."""
