@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -124,6 +125,17 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InstrumentFileError)
     async def instrument_error(_request: Request, exc: InstrumentFileError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(csv.Error)
+    async def unreadable_csv(request: Request, exc: csv.Error) -> Response:
+        """An uploaded file the csv module cannot read (a field past its size limit, a NUL): 422, not a 500."""
+        return problems.render(
+            request.url.path,
+            422,
+            f"the file cannot be read as CSV: {exc}",
+            errors=[{"item": "file", "problem": str(exc)}],
+            message_vi="Không đọc được tệp CSV.",
+        )
 
     @app.exception_handler(PublishedVersionImmutable)
     async def immutable(_request: Request, exc: PublishedVersionImmutable) -> JSONResponse:

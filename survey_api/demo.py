@@ -71,9 +71,8 @@ def load_demo(session: Session, *, responses_per_point: int = 28, seed: int = 20
     if password:
         summary += f"\ndemo volunteer for the tablet app (/tablet/): {DEMO_VOLUNTEER} / {password} (shown once)"
     for username, role, staff_password in _load_staff(session):
-        summary += (
-            f"\ndemo {role} for the staff pages (/staff/) and the API: {username} / {staff_password} (shown once)"
-        )
+        who = role.replace("_", " ")
+        summary += f"\ndemo {who} for the staff pages (/staff/) and the API: {username} / {staff_password} (shown once)"
     return summary
 
 

@@ -39,7 +39,6 @@ VersionQuery = Annotated[
 ]
 FromQuery = Annotated[Day | None, Query(alias="from", ge=FIRST_DAY, le=LAST_DAY, description="First day, YYYY-MM-DD")]
 ToQuery = Annotated[Day | None, Query(alias="to", ge=FIRST_DAY, le=LAST_DAY, description="Last day, YYYY-MM-DD")]
-DayQuery = Annotated[Day | None, Query(ge=FIRST_DAY, le=LAST_DAY, description="A day, YYYY-MM-DD")]
 
 
 def _in_utc_range(value: datetime) -> datetime:

@@ -6,6 +6,7 @@ Create Date: 2026-12-03 08:20:00
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -84,9 +85,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_response_arrivals")),
     )
-    op.create_index(
-        op.f("ix_response_arrivals_instrument_version_id"), "response_arrivals", ["instrument_version_id"]
-    )
+    op.create_index(op.f("ix_response_arrivals_instrument_version_id"), "response_arrivals", ["instrument_version_id"])
     op.execute(
         "INSERT INTO response_arrivals (instrument_version_id, responses) "
         "SELECT instrument_version_id, responses FROM response_counts"
@@ -96,6 +95,7 @@ def upgrade() -> None:
         op.execute(statement)
 
     op.add_column("api_tokens", sa.Column("expires_at", UTCDateTime(), nullable=True))
+    _expire_old_tokens()
     op.create_table(
         "rate_windows",
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -103,6 +103,26 @@ def upgrade() -> None:
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", "window_start", name=op.f("pk_rate_windows")),
     )
+
+
+def _expire_old_tokens() -> None:
+    """Tokens made before expiry existed get the lifetime of their role from their creation (12 h for staff, 720 h
+    for volunteers, the defaults), so no old token stays valid for ever."""
+    tokens = sa.table(
+        "api_tokens",
+        sa.column("id", sa.Integer()),
+        sa.column("user_id", sa.Integer()),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("expires_at", UTCDateTime()),
+    )
+    users = sa.table("users", sa.column("id", sa.Integer()), sa.column("role", sa.String()))
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(tokens.c.id, tokens.c.created_at, users.c.role).join(users, users.c.id == tokens.c.user_id)
+    ).all()
+    for token_id, created_at, role in rows:
+        lifetime = timedelta(hours=720 if role == "volunteer" else 12)
+        bind.execute(tokens.update().where(tokens.c.id == token_id).values(expires_at=created_at + lifetime))
 
 
 def downgrade() -> None:

@@ -69,9 +69,7 @@ def _queue_writers(engine: Engine) -> None:
     dialect = engine.dialect
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before_write(
-        conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _executemany: bool
-    ) -> None:
+    def _before_write(conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _executemany: bool) -> None:
         raw = id(conn.connection.dbapi_connection)
         if raw not in holders and statement.lstrip()[:7].upper().startswith(_WRITES):
             if lock.acquire(timeout=BUSY_TIMEOUT_SECONDS):

@@ -21,6 +21,7 @@ from survey_api.db.models import User
 from survey_api.deps import SessionDep
 from survey_api.errors import Conflict, DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from survey_api.fieldwork.service import list_assignments
+from survey_api.params import IdPath
 from survey_api.plans.service import get_plan, list_plans, plan_out, plan_progress
 from survey_api.units.repository import unit_by_code
 from survey_web.i18n import STAFF_TEXTS, language
@@ -163,7 +164,7 @@ def fieldwork(request: Request, session: SessionDep) -> Response:
 
 
 @router.get(FIELDWORK + "/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, plan_id: int, session: SessionDep) -> Response:
+def plan_page(request: Request, plan_id: IdPath, session: SessionDep) -> Response:
     """A plan's progress by stratum and by assignment, with what is late and why."""
     user = _staff(request, session)
     if isinstance(user, Response):

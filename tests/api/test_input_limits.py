@@ -171,11 +171,20 @@ def test_a_body_over_the_limit_is_413_from_its_length_or_as_it_streams(
 def test_an_upload_may_be_larger_than_a_json_body(
     small_limits: TestClient, official: dict[str, int], admin: dict[str, str]
 ) -> None:
-    rows = b"A.1\n" + b"9\n" * (700 * 1024)  # 1.4 MB: past the JSON limit, within the upload limit
+    rows = f"A.1,{FREE_TEXT}\n".encode() + (b"5," + b"x" * (100 * 1024) + b"\n") * 15  # 1.5 MB in 15 rows
     reply = small_limits.post(
         "/api/v1/imports?instrument=sipas&version=1", files={"file": ("a.csv", rows)}, headers=admin
     )
-    assert reply.status_code == 422, reply.text[:300]  # read and checked (9 is off the scale), not refused
+    assert reply.status_code == 422, reply.text[:300]  # read and checked (the text is too long), not refused
+    assert FREE_TEXT in problem_items(reply)
+
+
+def test_a_csv_field_past_what_the_csv_reader_takes_is_422_not_a_server_error(
+    client: TestClient, official: dict[str, int], admin: dict[str, str]
+) -> None:
+    rows = f"A.1,{FREE_TEXT}\n5,".encode() + b"x" * 200_000 + b"\n"
+    reply = client.post("/api/v1/imports?instrument=sipas&version=1", files={"file": ("a.csv", rows)}, headers=admin)
+    assert reply.status_code == 422 and problem_items(reply) == ["file"]
 
 
 def test_a_page_form_with_a_nul_is_a_vietnamese_422_page(

@@ -60,7 +60,9 @@ def loaded(client: TestClient, db: Db) -> None:
         answered = session.scalars(select(Response).where(Response.service_point_id.is_not(None)).limit(1)).one()
         point = session.get(ServicePoint, answered.service_point_id)
         assert point is not None
-        leave(session, response_id=answered.id, service_point=point, kind="feedback", text="Tốt", name="An", consent=True)
+        leave(
+            session, response_id=answered.id, service_point=point, kind="feedback", text="Tốt", name="An", consent=True
+        )
     admin = {"Authorization": f"Bearer {_token(db, 'admin')}"}
     design = {"stratum_column": "district", "stages": [{"name": "household", "method": "srs", "n": 2}]}
     plan = client.post("/api/v1/plans", json={"name": "st", "instrument": "sipas", "design": design}, headers=admin)

@@ -16,7 +16,7 @@ from tests.conftest import Db
 def test_demo_staff_accounts_are_created_once(client: TestClient, db: Db) -> None:
     with db() as session:
         first = load_demo(session, responses_per_point=1)
-    accounts = dict(re.findall(r"^demo \S+ for .*: (\S+) / (\S+) \(shown once\)$", first, re.M))
+    accounts = dict(re.findall(r"^demo .+? for .*: (\S+) / (\S+) \(shown once\)$", first, re.M))
     assert set(accounts) == {"tnv-demo", "admin-demo", "analyst-demo", "manager-demo"}
     assert all(len(password) >= 10 for password in accounts.values())
     with db() as session:
