@@ -33,7 +33,6 @@ from survey_api.db.models import Response, ServicePoint
 from survey_api.demo import load_demo
 from survey_api.feedback.service import leave
 from tests.conftest import Db
-from tests.web.conftest import live_server as live_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.schemathesis
 

@@ -13,7 +13,6 @@ from tests.conftest import Db
 from tests.fieldwork.conftest import Person
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.conftest import chromium as chromium  # fixtures
-from tests.web.conftest import live_server as live_server
 
 pytestmark = pytest.mark.browser
 EVIL = "http://evil.example/"

@@ -15,7 +15,7 @@ from survey_api.errors import TooManyRequests
 from survey_api.ratelimit import DatabaseCounter, RateLimiter, RedisCounter
 from survey_api.settings import Settings
 from survey_web.asgi import create_app
-from tests.conftest import Db
+from tests.conftest import Db, free_port
 from tests.web.qr_helpers import form_fields, make_point
 from tests.web.test_qr_pages import path_of, scale_answers
 
@@ -121,7 +121,6 @@ def test_survey_serve_with_two_workers_limits_a_spoofing_flood(
 ) -> None:
     """The real server, two processes: a client changing X-Forwarded-For on every answer is still one client."""
     import os
-    import socket
     import subprocess
     import sys
     import time
@@ -131,9 +130,7 @@ def test_survey_serve_with_two_workers_limits_a_spoofing_flood(
 
     point = make_point(client, db, dict(token_for("admin")))
     link = path_of(point["link"])
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "SURVEY_DATABASE_URL": database_url, "SURVEY_SECRET_KEY": settings.secret_key}
     survey = Path(sys.executable).parent / "survey"
     server = subprocess.Popen(

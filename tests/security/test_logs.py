@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from uvicorn.logging import AccessFormatter
 
 from survey_api.logging_config import LOGGING, RedactSecrets, install_filters, redact
 from survey_api.settings import Settings
-from tests.conftest import Db
+from tests.conftest import Db, free_port
 from tests.web.qr_helpers import form_fields, make_point
 from tests.web.test_qr_pages import path_of, scale_answers
 
@@ -112,17 +111,10 @@ def test_a_failed_insert_of_contact_details_shows_none_of_them(
         assert value not in told
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(database_url: str, settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The app served by uvicorn in a process of its own with the logging of ``survey serve``; its output file."""
-    port, output = _free_port(), tmp_path / "server.log"
+    port, output = free_port(), tmp_path / "server.log"
     env = {
         **{name: os.environ[name] for name in ("PATH", "PYTHONPATH") if name in os.environ},
         "SURVEY_DATABASE_URL": database_url,
