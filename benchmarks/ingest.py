@@ -48,6 +48,7 @@ class Tally:
     sent: set[str] = field(default_factory=set)
     errors: dict[str, int] = field(default_factory=dict)
     retries: int = 0
+    server_cpu: float | None = None
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -83,9 +84,11 @@ def main() -> int:
         baseline = None if args.skip_baselines else asyncio.run(_load(port, args.clients, 5.0, None, None))
         tally = Tally()
         disruption = _disruption(args, env, port, server)
+        cpu_before = _cpu_seconds(server.pid)
         started = time.perf_counter()
         asyncio.run(_load(port, args.clients, args.seconds, (token, body_template), tally, disruption))
         elapsed = time.perf_counter() - started
+        tally.server_cpu = _cpu_seconds(server.pid) - cpu_before if disruption is None else None
         server = disruption.server if disruption else server
         stored = _stored(env, tally.sent)
         _stop(server)
@@ -191,6 +194,19 @@ def _start(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byt
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the server did not start")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children (the server's workers)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    total = 0.0
+    for each in [str(pid), *found]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _stop(server: subprocess.Popen[bytes]) -> None:
@@ -408,6 +424,9 @@ def _report(
         f"  latency ms                 : p50 {np.percentile(lat, 50):.0f}  p99 {np.percentile(lat, 99):.0f}"
         f"  max {lat.max():.0f}"
     )
+    if tally.server_cpu is not None and tally.acknowledged:
+        per = 1000 * tally.server_cpu / len(tally.acknowledged)
+        print(f"  server CPU per submission  : {per:8.2f} ms  (all server processes, user + system)")
     errors = tally.errors or "none"
     print(f"  errors                     : {errors} (retries after a broken connection: {tally.retries})")
     lost = len(tally.acknowledged) - stored if stored <= len(tally.acknowledged) else 0

@@ -35,9 +35,17 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer svy_…`")
 
 
-def get_current_user(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> User:
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The token of an ``Authorization: Bearer`` header; 401 without one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("this needs an API token: send `Authorization: Bearer <token>`")
+    return credentials.credentials
+
+
+def get_current_user(request: Request, credentials: BearerCredentials) -> User:
     """The user behind the bearer token; 401 without a valid one.
 
     The token is checked on a connection of its own, returned to the pool before this returns: a request
@@ -45,10 +53,9 @@ def get_current_user(
     waiting for a connection and every connection held by a request waiting for a thread, the server would
     stand still).
     """
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("this needs an API token: send `Authorization: Bearer <token>`")
+    token = bearer_token(credentials)
     with transaction(request.app.state.sessionmaker) as session:
-        return authenticate_token(session, credentials.credentials)
+        return authenticate_token(session, token)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from survey_api.db.models import ApiToken, User
@@ -16,6 +16,22 @@ def token_by_digest(session: Session, digest: str) -> ApiToken | None:
     return session.scalars(
         select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
     ).first()
+
+
+# Built once: the intake asks it on every submission, and building a statement costs more than running it.
+_TOKEN_HOLDER = (
+    select(User.id, User.role, User.unit_id, User.active, ApiToken.revoked_at, ApiToken.expires_at)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
+def token_holder(
+    session: Session, digest: str
+) -> Row[int, str, int | None, bool, datetime | None, datetime | None] | None:
+    """The holder of the token stored under this digest, as plain columns (no ORM objects): user id, role,
+    unit, active, and the token's revoked_at and expires_at."""
+    return session.connection().execute(_TOKEN_HOLDER, {"digest": digest}).first()
 
 
 def user_by_username(session: Session, username: str) -> User | None:

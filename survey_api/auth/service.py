@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -96,21 +97,50 @@ def create_service_token(session: Session, *, role: str, name: str) -> str:
     return issue_token(session, user, name=f"cli:{name}")
 
 
+UNKNOWN_TOKEN = "the API token is unknown or revoked; sign in again or ask an admin for a new one"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who presented a valid token, without loading the account: enough to authorise a submission."""
+
+    user_id: int
+    role: str
+    unit_id: int | None
+
+
+def _check_token(revoked_at: datetime | None, expires_at: datetime | None, active: bool) -> None:
+    """401 unless a stored token is unrevoked, unexpired and its user active."""
+    if revoked_at is not None:
+        raise Unauthorized(UNKNOWN_TOKEN)
+    if expires_at is not None and expires_at <= utcnow():
+        raise Unauthorized("the API token has expired; sign in again to get a new one")
+    if not active:
+        raise Unauthorized("this account is disabled; ask an admin")
+
+
 def _valid_token(session: Session, token: str) -> ApiToken:
     """The stored token behind a bearer token, or 401 when it is unknown, revoked, expired or its user disabled."""
     found = repository.token_by_digest(session, token_digest(token))
-    if found is None or found.revoked_at is not None:
-        raise Unauthorized("the API token is unknown or revoked; sign in again or ask an admin for a new one")
-    if found.expires_at is not None and found.expires_at <= utcnow():
-        raise Unauthorized("the API token has expired; sign in again to get a new one")
-    if not found.user.active:
-        raise Unauthorized("this account is disabled; ask an admin")
+    if found is None:
+        raise Unauthorized(UNKNOWN_TOKEN)
+    _check_token(found.revoked_at, found.expires_at, found.user.active)
     return found
 
 
 def authenticate_token(session: Session, token: str) -> User:
     """The user behind a bearer token, or 401."""
     return _valid_token(session, token).user
+
+
+def principal_for_token(session: Session, token: str) -> Principal:
+    """Who holds a bearer token, or 401: the same rules as ``authenticate_token``, in one plain query."""
+    found = repository.token_holder(session, token_digest(token))
+    if found is None:
+        raise Unauthorized(UNKNOWN_TOKEN)
+    user_id, role, unit_id, active, revoked_at, expires_at = found
+    _check_token(revoked_at, expires_at, active)
+    return Principal(user_id=user_id, role=role, unit_id=unit_id)
 
 
 def sign_out(session: Session, token: str) -> None:
@@ -148,7 +178,7 @@ def sign_in(
     return issue_token(session, user, name="sign-in", settings=settings)
 
 
-def require_role(user: User, roles: tuple[str, ...]) -> None:
+def require_role(user: User | Principal, roles: tuple[str, ...]) -> None:
     """403 unless ``user`` has one of ``roles``."""
     if user.role not in roles:
         raise Forbidden(f"this needs the role {' or '.join(roles)}; your role is {user.role}")

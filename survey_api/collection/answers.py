@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from survey_api.db.models.responses import MISSING_SCORE
@@ -11,31 +12,72 @@ from survey_api.instruments.document import InstrumentDocument, Item
 MAX_TEXT_LENGTH = 5000
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """An instrument's items read once for checking: by code, the allowed options of choice items, and the
+    required codes (a submission checks some 80 answers; reading the document each time cost more than the
+    checks)."""
+
+    items: dict[str, Item]
+    allowed: dict[str, frozenset[int]]
+    required: tuple[str, ...]
+
+
+# Keyed by the document's id, holding the document itself so that the id cannot be reused while cached.
+_rules: dict[int, tuple[InstrumentDocument, _Rules]] = {}
+_MAX_RULES = 256
+
+
+def _rules_of(document: InstrumentDocument) -> _Rules:
+    cached = _rules.get(id(document))
+    if cached is not None and cached[0] is document:
+        return cached[1]
+    items = document.items_by_code()
+    rules = _Rules(
+        items=items,
+        allowed={
+            code: frozenset(option.value for option in document.options_of(item))
+            for code, item in items.items()
+            if item.type in ("single_choice", "multiple_choice")
+        },
+        required=tuple(code for code, item in items.items() if item.required),
+    )
+    if len(_rules) >= _MAX_RULES:
+        _rules.clear()
+    _rules[id(document)] = (document, rules)
+    return rules
+
+
 def check_answers(document: InstrumentDocument, answers: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """The answers without empty ones, and every problem found (item code and reason)."""
-    items = document.items_by_code()
+    rules = _rules_of(document)
     problems: list[dict[str, str]] = []
     cleaned: dict[str, Any] = {}
     for code, value in answers.items():
-        item = items.get(code)
+        item = rules.items.get(code)
         if item is None:
             problems.append({"item": code, "problem": f"{document.code} has no item {code}"})
             continue
         if value is None or value == "" or value == []:
             continue
-        reason = _check_value(document, item, value)
+        reason = _check_value(item, rules.allowed.get(code, frozenset()), value)
         if reason:
             problems.append({"item": code, "problem": reason})
         else:
             cleaned[code] = value.strip() if isinstance(value, str) else value
-    for code, item in items.items():
-        if item.required and code not in cleaned and not any(p["item"] == code for p in problems):
-            problems.append({"item": code, "problem": "this question is required and has no answer"})
+    missing = [code for code in rules.required if code not in cleaned]
+    if missing:
+        flawed = {problem["item"] for problem in problems}
+        problems.extend(
+            {"item": code, "problem": "this question is required and has no answer"}
+            for code in missing
+            if code not in flawed
+        )
     return cleaned, problems
 
 
-def _check_value(document: InstrumentDocument, item: Item, value: Any) -> str | None:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
+def _check_value(item: Item, allowed: frozenset[int], value: Any) -> str | None:
+    is_int = type(value) is int  # bool is a subclass of int, and no answer
     if item.type == "scale_1_5":
         if not is_int or not 1 <= value <= 5:
             return f"{value!r} is not on the 1–5 scale (give a whole number from 1 to 5)"
@@ -43,12 +85,10 @@ def _check_value(document: InstrumentDocument, item: Item, value: Any) -> str | 
         if not is_int or not 0 <= value <= 100:
             return f"{value!r} is not a whole number from 0 to 100"
     elif item.type == "single_choice":
-        allowed = {option.value for option in document.options_of(item)}
         if not is_int or value not in allowed:
             return f"{value!r} is not one of the options {sorted(allowed)}"
     elif item.type == "multiple_choice":
-        allowed = {option.value for option in document.options_of(item)}
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        if not isinstance(value, list) or not all(type(v) is int for v in value):
             return "give a list of option numbers"
         if len(set(value)) != len(value):
             return "an option is chosen twice"

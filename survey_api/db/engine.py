@@ -39,9 +39,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         _queue_writers(engine)
         return engine
-    engine = create_engine(
-        url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
-    )
+    # No ping before each checkout (a round trip per request): after a restart of PostgreSQL the first
+    # statement on a stale connection fails, which invalidates the whole pool, and that request answers 503
+    # with Retry-After (survey_api.app), as any request does while the database is down.
+    engine = create_engine(url, echo=echo, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     # PostgreSQL quotes the failing row itself in an error's DETAIL: keep that out of messages too.
     event.listen(engine, "handle_error", hide_row_values)
     return engine

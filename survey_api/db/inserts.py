@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from survey_api.db.base import Base
 
@@ -16,10 +18,13 @@ def insert_ignoring_conflicts(session: Session, model: type[Base]) -> postgresql
 
     A Core statement on the model's table: the ORM's bulk-insert machinery would add nothing here but time.
     """
+    return _ignoring_conflicts(model, session.get_bind().dialect.name)
+
+
+def _ignoring_conflicts(model: type[Base], dialect: str) -> postgresql.Insert | sqlite.Insert:
     table = cast(Table, model.__table__)
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return insert.on_conflict_do_nothing()
 
 
 def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
@@ -28,6 +33,12 @@ def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> 
     Of concurrent inserts of the same key exactly one wins; the others wait for it and insert nothing,
     with no error to recover from and the transaction still usable.
     """
-    primary_key = model.__table__.primary_key.columns  # type: ignore[attr-defined]
-    statement = insert_ignoring_conflicts(session, model).values(**values).returning(*primary_key)
-    return session.execute(statement).first() is not None
+    statement = _insert_once_statement(model, session.get_bind().dialect.name)
+    # Values as parameters, not in the statement: the compiled form is reused without walking the values;
+    # a Core statement goes straight to the session's connection (the ORM would add nothing but time).
+    return session.connection().execute(statement, values).first() is not None
+
+
+@cache
+def _insert_once_statement(model: type[Base], dialect: str) -> ReturningInsert[Any]:
+    return _ignoring_conflicts(model, dialect).returning(*model.__table__.primary_key.columns)  # type: ignore[attr-defined]

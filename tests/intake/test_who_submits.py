@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from survey_api.db.models import Response
+from survey_api.db.base import utcnow
+from survey_api.db.models import ApiToken, Response, User
 from tests.api.helpers import instrument, submission
 from tests.conftest import Db
 
@@ -75,3 +77,54 @@ def test_a_database_outage_is_503_with_retry_after(
     reply = client.post("/api/v1/responses", json=submission(sipas), headers=token_for("volunteer"))
     assert reply.status_code == 503 and reply.headers["Retry-After"] == "2"
     assert "send the same request again" in reply.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("revoked", "unknown or revoked"),
+        ("expired", "has expired"),
+        ("disabled", "disabled"),
+    ],
+)
+def test_a_token_that_no_longer_holds_cannot_post(
+    client: TestClient, sipas: dict[str, Any], token_for: Headers, db: Db, change: str, message: str
+) -> None:
+    headers = token_for("volunteer")
+    with db() as session:
+        token = session.scalars(select(ApiToken)).one()
+        if change == "revoked":
+            token.revoked_at = utcnow()
+        elif change == "expired":
+            token.expires_at = utcnow() - timedelta(seconds=1)
+        else:
+            session.get_one(User, token.user_id).active = False
+    reply = client.post("/api/v1/responses", json=submission(sipas), headers=headers)
+    assert reply.status_code == 401 and message in reply.json()["detail"]
+    assert reply.headers["WWW-Authenticate"] == "Bearer"
+    assert stored(db) == []
+
+
+def test_a_submission_takes_one_connection_and_one_commit(
+    client: TestClient, sipas: dict[str, Any], token_for: Headers
+) -> None:
+    """The token is read on the connection the answer is written on: a crowd waits for no second checkout."""
+    headers = token_for("volunteer")
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    seen: list[str] = []
+
+    def checkout(*_args: Any) -> None:
+        seen.append("checkout")
+
+    def commit(*_args: Any) -> None:
+        seen.append("commit")
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "commit", commit)
+    try:
+        reply = client.post("/api/v1/responses", json=submission(sipas), headers=headers)
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "commit", commit)
+    assert reply.status_code == 201, reply.text
+    assert seen == ["checkout", "commit"]
