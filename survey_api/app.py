@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from survey_api import problems
+from survey_api.api_docs import install_api_docs
 from survey_api.auth.router import router as auth_router
 from survey_api.collection.router import router as collection_router
 from survey_api.db.engine import make_engine, make_sessionmaker
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         description="Instruments, responses and satisfaction indices (SIPAS, health, education).",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_router)
     app.include_router(exports_router)
     app.include_router(users_router)
+    install_api_docs(app)
     _add_error_handlers(app)
     _add_middleware(app, settings)
     document_errors(app, extra=EXTRA_ERRORS)

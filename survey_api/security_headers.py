@@ -2,8 +2,9 @@
 
 The pages load scripts and styles from this origin only (no inline script or style; ``static/`` holds them),
 cannot be framed, and send no referrer (thank-you addresses carry signatures). HSTS is sent only on https.
-FastAPI's ``/docs`` and ``/redoc`` load their viewer from a CDN with inline script: they get a CSP of their own
-that allows exactly that (they are not usable offline anyway).
+The API documentation (``/docs``, ``/redoc``, served from local files by survey_api.api_docs) runs no inline
+script either, but its viewers set inline styles (ReDoc injects style elements): it gets a policy that allows
+those and nothing else.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ STRICT_CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
