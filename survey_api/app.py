@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from survey_api import problems
 from survey_api.api_docs import install_api_docs
 from survey_api.auth.router import router as auth_router
+from survey_api.collection.intake import GroupedIntake
 from survey_api.collection.router import router as collection_router
 from survey_api.db.engine import make_engine, make_sessionmaker
 from survey_api.db.models.instruments import PublishedVersionImmutable
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.limiter = make_limiter(engine, settings.redis_url)
+    app.state.intake = GroupedIntake(app.state.sessionmaker)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

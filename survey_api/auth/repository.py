@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Row, bindparam, select, update
@@ -18,20 +18,21 @@ def token_by_digest(session: Session, digest: str) -> ApiToken | None:
     ).first()
 
 
-# Built once: the intake asks it on every submission, and building a statement costs more than running it.
-_TOKEN_HOLDER = (
-    select(User.id, User.role, User.unit_id, User.active, ApiToken.revoked_at, ApiToken.expires_at)
+# Built once: the intake asks it for every group of submissions, and building a statement costs more than
+# running it.
+_TOKEN_HOLDERS = (
+    select(ApiToken.token_hash, User.id, User.role, User.unit_id, User.active, ApiToken.revoked_at, ApiToken.expires_at)
     .join(User, User.id == ApiToken.user_id)
-    .where(ApiToken.token_hash == bindparam("digest"))
+    .where(ApiToken.token_hash.in_(bindparam("digests", expanding=True)))
 )
 
+TokenHolder = Row[str, int, str, int | None, bool, datetime | None, datetime | None]
 
-def token_holder(
-    session: Session, digest: str
-) -> Row[int, str, int | None, bool, datetime | None, datetime | None] | None:
-    """The holder of the token stored under this digest, as plain columns (no ORM objects): user id, role,
-    unit, active, and the token's revoked_at and expires_at."""
-    return session.connection().execute(_TOKEN_HOLDER, {"digest": digest}).first()
+
+def token_holders(session: Session, digests: Collection[str]) -> list[TokenHolder]:
+    """The holders of the tokens stored under these digests, as plain columns (no ORM objects): digest,
+    user id, role, unit, active, and the token's revoked_at and expires_at."""
+    return list(session.connection().execute(_TOKEN_HOLDERS, {"digests": list(digests)}))
 
 
 def user_by_username(session: Session, username: str) -> User | None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey_api.db.inserts import insert_once
+from survey_api.db.inserts import insert_all_once, insert_once
 from survey_api.db.models import Response, ServicePoint
 
 
@@ -34,6 +34,11 @@ def response_by_id(session: Session, response_id: uuid.UUID) -> Response | None:
 def insert_response_once(session: Session, values: dict[str, Any]) -> bool:
     """Insert a response unless one with its id exists; True when this call stored it."""
     return insert_once(session, Response, values)
+
+
+def insert_responses_once(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert responses, skipping ids already stored; the ids this call stored."""
+    return insert_all_once(session, Response, rows)
 
 
 def flagged(session: Session, limit: int) -> list[tuple[Response, str | None]]:

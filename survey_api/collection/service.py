@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,7 +14,6 @@ from survey_api.collection import lookups, plan_link, repository
 from survey_api.collection.answers import check_answers, pack_scores
 from survey_api.collection.schemas import ResponseIn, ResponseOut, response_out
 from survey_api.db.base import utcnow
-from survey_api.db.models import Response
 from survey_api.errors import Conflict, DomainError, InvalidInput
 from survey_api.hashing import canonical_digest
 
@@ -62,6 +62,15 @@ class Submission:
     created: bool
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A response checked and ready to insert: its row, and the digest a replay must match."""
+
+    values: dict[str, Any]
+    digest: str
+    service_point: str | None
+
+
 def submit(
     session: Session,
     payload: ResponseIn,
@@ -79,55 +88,81 @@ def submit(
     """
     digest = canonical_digest(payload.fingerprint())
     try:
-        values = _validated_values(session, payload, digest)
-        values["interviewer_id"] = interviewer_id
-        if screening is not None:
-            flags = list(screening.flags)
-            values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
-        if design is not None:
-            values.update(design.values())
-        if payload.case_ref is not None and payload.assignment is None:
-            raise InvalidInput(
-                "case_ref names an entry of an assignment's sample list: send the assignment too",
-                errors=[{"item": "assignment", "problem": "required with case_ref"}],
-            )
-        if payload.assignment is not None:
-            values.update(plan_link.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
+        prepared = prepare(session, payload, digest, interviewer_id=interviewer_id, screening=screening, design=design)
     except DomainError:
-        # A retry of what was stored before is acknowledged as such, even if it would not pass today
-        # (its assignment ended, say); only new ids are held to today's rules. New ids, the common case,
-        # are not looked up first: the insert itself finds a stored one.
-        existing = repository.response_by_id(session, payload.id)
-        if existing is None:
+        outcome = replay(session, payload.id, digest)
+        if outcome is None:
             raise
-        return _replay(session, existing, digest)
-    if repository.insert_response_once(session, values):
-        return Submission(_acknowledgement(values, payload.service_point), created=True)
-    winner = repository.response_by_id(session, payload.id)
-    assert winner is not None, "a conflicting insert implies a stored row"
-    return _replay(session, winner, digest)
+        return outcome
+    if repository.insert_response_once(session, prepared.values):
+        return acknowledged(prepared)
+    outcome = replay(session, payload.id, digest)
+    assert outcome is not None, "a conflicting insert implies a stored row"
+    return outcome
 
 
-def _acknowledgement(values: dict[str, Any], service_point_code: str | None) -> ResponseOut:
-    """The body acknowledging a response just inserted with ``values`` (what a replay will read back)."""
-    return ResponseOut(
-        id=values["id"],
-        instrument_version=values["instrument_version_id"],
-        service_point=service_point_code,
-        channel=values["channel"],
-        respondent_type=values["respondent_type"],
-        received_at=values["received_at"],
-        observed_on=values["observed_on"],
-        flags=list(values["flags"]),
-    )
+def prepare(
+    session: Session,
+    payload: ResponseIn,
+    digest: str,
+    *,
+    interviewer_id: int | None = None,
+    screening: Screening | None = None,
+    design: ResponseDesign | None = None,
+) -> Prepared:
+    """The row that stores ``payload`` (``digest`` its fingerprint's), or DomainError when it may not be
+    stored today. Reads only; nothing is written."""
+    values = _validated_values(session, payload, digest)
+    values["interviewer_id"] = interviewer_id
+    if screening is not None:
+        flags = list(screening.flags)
+        values.update(device_hash=screening.device_hash, flags=flags, excluded=bool(flags))
+    if design is not None:
+        values.update(design.values())
+    if payload.case_ref is not None and payload.assignment is None:
+        raise InvalidInput(
+            "case_ref names an entry of an assignment's sample list: send the assignment too",
+            errors=[{"item": "assignment", "problem": "required with case_ref"}],
+        )
+    if payload.assignment is not None:
+        values.update(plan_link.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
+    return Prepared(values, digest, payload.service_point)
 
 
-def _replay(session: Session, stored: Response, digest: str) -> Submission:
+def replay(session: Session, response_id: uuid.UUID, digest: str) -> Submission | None:
+    """The answer to a submission whose id was not inserted now: the stored response's acknowledgement when
+    its content is the same (a retry), 409 when it differs, None when nothing is stored under the id.
+
+    A retry of what was stored before is acknowledged as such even if it would not pass today (its
+    assignment ended, say); only new ids are held to today's rules. New ids, the common case, are not looked
+    up first: the insert itself finds a stored one.
+    """
+    stored = repository.response_by_id(session, response_id)
+    if stored is None:
+        return None
     if stored.content_hash != digest:
         raise Conflict(
             f"response {stored.id} was already received with other content; a changed questionnaire needs a new id"
         )
     return Submission(response_out(stored, repository.service_point_code(session, stored.service_point_id)), False)
+
+
+def acknowledged(prepared: Prepared) -> Submission:
+    """The outcome of a response just inserted from ``prepared`` (the body a replay will read back)."""
+    values = prepared.values
+    return Submission(
+        ResponseOut(
+            id=values["id"],
+            instrument_version=values["instrument_version_id"],
+            service_point=prepared.service_point,
+            channel=values["channel"],
+            respondent_type=values["respondent_type"],
+            received_at=values["received_at"],
+            observed_on=values["observed_on"],
+            flags=list(values["flags"]),
+        ),
+        created=True,
+    )
 
 
 def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dict[str, object]:

@@ -39,6 +39,23 @@ def insert_once(session: Session, model: type[Base], values: dict[str, Any]) -> 
     return session.connection().execute(statement, values).first() is not None
 
 
+def insert_all_once(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> set[Any]:
+    """Insert rows, skipping any that violates a unique constraint; the primary keys of the rows inserted.
+
+    Rows go in as few statements as there are different sets of columns among them (SQLAlchemy sends each
+    set as multi-row ``INSERT … VALUES``); of rows sharing a key, only the first inserted is returned.
+    """
+    statement = _insert_once_statement(model, session.get_bind().dialect.name)
+    by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(frozenset(row), []).append(row)
+    inserted: set[Any] = set()
+    for group in by_columns.values():
+        result = session.connection().execute(statement, group)
+        inserted.update(row[0] if len(row) == 1 else tuple(row) for row in result)
+    return inserted
+
+
 @cache
 def _insert_once_statement(model: type[Base], dialect: str) -> ReturningInsert[Any]:
     return _ignoring_conflicts(model, dialect).returning(*model.__table__.primary_key.columns)  # type: ignore[attr-defined]

@@ -73,7 +73,7 @@ def test_a_database_outage_is_503_with_retry_after(
     def outage(*_args: Any, **_kwargs: Any) -> None:
         raise OperationalError("INSERT …", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(service, "submit", outage)
+    monkeypatch.setattr(service, "prepare", outage)
     reply = client.post("/api/v1/responses", json=submission(sipas), headers=token_for("volunteer"))
     assert reply.status_code == 503 and reply.headers["Retry-After"] == "2"
     assert "send the same request again" in reply.json()["detail"]
