@@ -236,7 +236,7 @@ def _measure(args: argparse.Namespace, url: str, folder: Path) -> None:
 
 
 _STEPS = {
-    "weights": "the weights step alone (estimates.service.current_weights, as an export calls it)",
+    "weights": "the weights step alone (estimates.current.current_weights, as an export calls it)",
     "csv": "the CSV rows streamed alone (service.csv_rows, weights step skipped)",
     "xlsx": "the XLSX streamed alone (service.xlsx_file, weights step skipped)",
 }
@@ -254,7 +254,8 @@ def _in_child(url: str, step: str) -> str:
 
 def _step(url: str, step: str, results: Any) -> None:
     """In a fresh process: VmHWM after start-up, then after ``step``."""
-    from survey_api.estimates import service as estimates
+    from survey_api.estimates import current as estimates
+    from survey_api.estimates.params import SelectionParams
     from survey_api.exports import service
 
     factory = make_sessionmaker(make_engine(url))
@@ -264,10 +265,12 @@ def _step(url: str, step: str, results: Any) -> None:
     t0 = time.perf_counter()
     with factory() as session:
         if step == "weights":
-            estimates.current_weights(session, "sipas", viewer=viewer, settings=settings)
+            estimates.current_weights(session, SelectionParams(instrument="sipas"), viewer=viewer, settings=settings)
         else:
             service.current_weights = lambda *args, **kwargs: None  # type: ignore[assignment]  # rows only
-            export = service.responses(session, factory, "sipas", viewer=viewer, settings=settings)
+            export = service.responses(
+                session, factory, SelectionParams(instrument="sipas"), viewer=viewer, settings=settings
+            )
             for _ in service.csv_rows(export) if step == "csv" else service.xlsx_file(export):
                 pass
         session.rollback()

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select
 from survey_api import migrations
 from survey_api.db.engine import make_engine, make_sessionmaker, transaction
 from survey_api.db.models import Response, User
+from survey_api.estimates.params import IndexParams
 from survey_api.estimates.service import indices
 from survey_api.instruments.service import document_of, load_official
 
@@ -105,7 +106,7 @@ def main() -> None:
             t0 = time.perf_counter()
             if name == "packed":
                 with transaction(factory) as session:
-                    result = indices(session, "sipas", viewer=viewer)
+                    result = indices(session, IndexParams(instrument="sipas"), viewer=viewer)
                     overall = result.overall.satisfied
             else:
                 overall = json_baseline(args.url, version_id, {4, 5})

@@ -20,6 +20,7 @@ from .estimate import (
     t_quantile,
     total,
 )
+from .index_definition import Element, Group, IndexDefinition, Overall
 from .indices import (
     HealthIndicators,
     IndexDefinitionError,
@@ -84,15 +85,19 @@ __all__ = [
     "ConvergenceError",
     "Design",
     "DesignError",
+    "Element",
     "Estimate",
     "EstimationError",
     "HealthIndicators",
+    "Group",
+    "IndexDefinition",
     "IndexDefinitionError",
     "IndexLevel",
     "IndexResult",
     "LonelyPSU",
     "MultistageSample",
     "NonresponseFactors",
+    "Overall",
     "RakeResult",
     "ReplicateDesign",
     "ReplicateType",

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._util import FloatArray, IntArray
-from .index_definition import IndexDefinitionError, parse_levels, used_items
+from .index_definition import IndexDefinition, IndexDefinitionError, as_definition, parse_levels, used_items
 
 __all__ = ["AnswerSummary", "SegmentMismatch", "gram_step", "summarise_answers"]
 
@@ -74,7 +74,7 @@ class AnswerSummary:
 def summarise_answers(
     codes: npt.NDArray[np.uint8],
     item_codes: Sequence[str],
-    definition: Mapping[str, Any],
+    definition: IndexDefinition | Mapping[str, Any],
     segments: npt.ArrayLike,
     *,
     missing: int = 255,
@@ -91,6 +91,7 @@ def summarise_answers(
     segment = np.asarray(segments, dtype=np.int64)
     if segment.shape != (n,):
         raise IndexDefinitionError(f"segments must have {n} codes")
+    definition = as_definition(definition)
     levels = parse_levels(definition, item_codes)
     used = used_items(levels, item_codes)
     position = {code: k for k, code in enumerate(item_codes)}
@@ -108,7 +109,7 @@ def summarise_answers(
     value_index = np.full(256, _INVALID, dtype=np.int64)
     value_index[[int(v) for v in values]] = np.arange(len(values))
     value_index[missing] = _MISSING
-    satisfied_set = set(np.asarray(definition.get("satisfied", [4, 5]), dtype=np.float64).tolist())
+    satisfied_set = {float(v) for v in definition.satisfied}
     per_value = np.array([[1.0, float(v in satisfied_set), v, v * v] for v in values])  # answered, satisfied, v, v²
     level_masks = np.zeros((len(used), max(1, -(-len(aggregated) // 64))), dtype=np.uint64)
     for j, lv in enumerate(aggregated):
@@ -147,11 +148,10 @@ def summarise_answers(
     )
 
 
-def _scale_values(definition: Mapping[str, Any]) -> list[float]:
-    scale = definition.get("scale")
-    if scale is None:
+def _scale_values(definition: IndexDefinition) -> list[float]:
+    if definition.scale is None:
         raise IndexDefinitionError("answer codes need a definition with a scale")
-    low, high = float(scale[0]), float(scale[1])
+    low, high = definition.scale
     if not (low.is_integer() and high.is_integer() and 0 <= low <= high < 255):
         raise IndexDefinitionError(f"answer codes need a whole-number scale within 0–254, got {low:g}–{high:g}")
     return [float(v) for v in range(int(low), int(high) + 1)]

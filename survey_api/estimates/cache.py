@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from survey_api.collection.arrivals import responses_arrived
 from survey_api.estimates.repository import DesignRows, design_rows
+from survey_api.estimates.selection import Selection
 
 T = TypeVar("T")
 
@@ -46,22 +47,16 @@ class RowsCache:
         self._size = 0
         self._lock = threading.Lock()
 
-    def rows(self, session: Session, version_id: int, width: int, query: Mapping[str, Any]) -> CachedRows:
-        """The rows :func:`design_rows` reads for this selection (``query``: its keyword filters
-        ``unit_ids``, ``service_point_id``, ``date_from``, ``date_to``), from memory while still current."""
-        inserted = responses_arrived(session, version_id)
-        # Unit ids come as a set (a subtree): sorted, so that the same units make the same key.
-        filters = tuple(
-            (name, tuple(sorted(value)) if name == "unit_ids" and value is not None else value)
-            for name, value in sorted(query.items())
-        )
-        key = (session.connection().engine.url.render_as_string(hide_password=True), version_id, filters, inserted)
+    def rows(self, session: Session, selection: Selection, width: int) -> CachedRows:
+        """The rows :func:`design_rows` reads for this selection, from memory while still current."""
+        inserted = responses_arrived(session, selection.version_id)
+        key = (session.connection().engine.url.render_as_string(hide_password=True), selection, inserted)
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
                 return found[0]
-        entry = CachedRows(design_rows(session, version_id, width, **query))
+        entry = CachedRows(design_rows(session, selection, width))
         size = _nbytes(entry.rows)
         if size <= self.max_bytes:
             with self._lock:

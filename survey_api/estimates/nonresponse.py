@@ -17,21 +17,22 @@ selects. Responses are matched to cells by their stored stratum and PSU (set fro
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sampling import SamplingError, nonresponse_factors
-from survey_api.db.models import ContactAttempt, FrameUnit, Response, SampleUnit
+from survey_api.db.models import ContactAttempt
 from survey_api.errors import InvalidInput
-from survey_api.estimates.repository import DesignRows, selection_conditions
+from survey_api.estimates import repository
+from survey_api.estimates.repository import DesignRows, interviewed_cases
+from survey_api.estimates.selection import Selection
+from survey_api.fieldwork.records import attempts_of
 from survey_api.fieldwork.service import final_outcomes
+from survey_api.plans.cases import field_cases
 
 Cells = Literal["stratum", "psu"]
 # A cell: (plan id, stratum or "", PSU or "" when the cells are strata).
@@ -49,31 +50,13 @@ class CellAdjustment:
     has_outcomes: bool
 
 
-def plan_cells(
-    session: Session,
-    rows: DesignRows,
-    version_id: int,
-    *,
-    cells: Cells,
-    unit_ids: Collection[int] | None = None,
-    service_point_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> CellAdjustment | None:
+def plan_cells(session: Session, rows: DesignRows, selection: Selection, *, cells: Cells) -> CellAdjustment | None:
     """The adjustment for ``rows`` (the selection's responses); None when none of them is from a plan.
 
     Rows that are not interviews of a plan's sample list keep factor 1. Raises :class:`InvalidInput` when
     responses of a plan share their stratum and PSU with other responses (they cannot be told apart).
     """
-    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
-    linked = session.execute(
-        select(SampleUnit.plan_id, Response.stratum, Response.psu, func.count())
-        .select_from(Response)
-        .join(SampleUnit, SampleUnit.assignment_id == Response.assignment_id)
-        .join(FrameUnit, and_(FrameUnit.id == SampleUnit.frame_unit_id, FrameUnit.ref == Response.case_ref))
-        .where(*conditions, Response.assignment_id.is_not(None))
-        .group_by(SampleUnit.plan_id, Response.stratum, Response.psu)
-    ).all()
+    linked = repository.planned_cells(session, selection)
     if not linked:
         return None
     plans = sorted({int(plan_id) for plan_id, *_ in linked})
@@ -119,69 +102,26 @@ def plan_cells(
 def _cases(session: Session, plan_id: int) -> tuple[list[tuple[CellKey, float, str]], bool]:
     """Every case in the field of a plan: its cell (stratum and PSU), design weight and status
     (``respondent``, ``nonrespondent`` or ``not_eligible``), and whether any contact attempt was recorded."""
-    last = session.scalar(select(func.max(SampleUnit.stage)).where(SampleUnit.plan_id == plan_id))
-    field = session.execute(
-        select(SampleUnit, FrameUnit)
-        .join(FrameUnit, FrameUnit.id == SampleUnit.frame_unit_id)
-        .where(
-            SampleUnit.plan_id == plan_id,
-            SampleUnit.stage == last,
-            or_(SampleUnit.role == "selected", SampleUnit.replaces_id.is_not(None)),
-            SampleUnit.status != "dropped",  # under a replaced unit: out of the sample
-        )
-        .order_by(SampleUnit.id)
-    ).all()
-    parents = _parents(session, plan_id, int(last or 0))
-    assignment_ids = sorted({u.assignment_id for u, _ in field if u.assignment_id is not None})
+    field = field_cases(session, plan_id)
+    assignment_ids = sorted({c.assignment_id for c in field if c.assignment_id is not None})
     outcomes: dict[tuple[int, str], str] = {}
     by_assignment: dict[int, list[ContactAttempt]] = defaultdict(list)
-    if assignment_ids:
-        for attempt in session.scalars(
-            select(ContactAttempt).where(
-                ContactAttempt.assignment_id.in_(assignment_ids), ContactAttempt.case_ref.is_not(None)
-            )
-        ):
-            assert attempt.assignment_id is not None
+    for attempt in attempts_of(session, assignment_ids):
+        if attempt.assignment_id is not None and attempt.case_ref is not None:
             by_assignment[attempt.assignment_id].append(attempt)
-        for assignment_id, attempts in by_assignment.items():
-            outcomes.update({(assignment_id, ref): o for ref, o in final_outcomes(attempts).items()})
-        interviewed = session.execute(
-            select(Response.assignment_id, Response.case_ref).where(
-                Response.assignment_id.in_(assignment_ids), Response.case_ref.is_not(None)
-            )
-        ).all()
-        outcomes.update({(int(a or 0), str(ref)): "completed" for a, ref in interviewed})
+    for assignment_id, attempts in by_assignment.items():
+        outcomes.update({(assignment_id, ref): o for ref, o in final_outcomes(attempts).items()})
+    outcomes.update(dict.fromkeys(interviewed_cases(session, assignment_ids), "completed"))
     cases: list[tuple[CellKey, float, str]] = []
-    for unit, frame_unit in field:
-        outcome = outcomes.get((unit.assignment_id, frame_unit.ref)) if unit.assignment_id is not None else None
-        if outcome is None and unit.status == "replaced":
+    for case in field:
+        outcome = outcomes.get((case.assignment_id, case.ref)) if case.assignment_id is not None else None
+        if outcome is None and case.replaced:
             continue  # its replacement stands for it
         status = (
             "respondent" if outcome == "completed" else "not_eligible" if outcome == "not_eligible" else "nonrespondent"
         )
-        psu = _stage0(frame_unit, parents)
-        cases.append(((plan_id, unit.stratum or "", psu), 1.0 / unit.inclusion_probability, status))
+        cases.append(((plan_id, case.stratum or "", case.psu), case.weight, status))
     return cases, bool(by_assignment)
-
-
-def _parents(session: Session, plan_id: int, last: int) -> dict[tuple[int, str], str | None]:
-    """Parent ref of every frame unit above the last stage, by (stage, ref)."""
-    if last == 0:
-        return {}
-    found = session.execute(
-        select(FrameUnit.stage, FrameUnit.ref, FrameUnit.parent_ref).where(
-            FrameUnit.plan_id == plan_id, FrameUnit.stage < last
-        )
-    )
-    return {(int(stage), str(ref)): parent for stage, ref, parent in found}
-
-
-def _stage0(unit: FrameUnit, parents: dict[tuple[int, str], str | None]) -> str:
-    ref, parent, stage = unit.ref, unit.parent_ref, unit.stage
-    while stage > 0 and parent is not None:
-        stage, ref = stage - 1, parent
-        parent = parents.get((stage, ref))
-    return ref
 
 
 def _row_factors(rows: DesignRows, linked: Any, factor_of: dict[CellKey, float], cells: Cells) -> NDArray[np.float64]:

@@ -2,38 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, LargeBinary, func, literal, literal_column, select, text
+from sqlalchemy import ColumnElement, LargeBinary, and_, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from survey_api.db.models import Response
+from survey_api.db.models import FrameUnit, OrgUnit, Response, SampleUnit
 from survey_api.db.models.responses import DESIGNED
+from survey_api.estimates.selection import Selection
 
 
-def score_matrix(
-    session: Session,
-    version_id: int,
-    width: int,
-    *,
-    unit_ids: Collection[int] | None = None,
-    service_point_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> NDArray[np.uint8]:
+def score_matrix(session: Session, selection: Selection, width: int) -> NDArray[np.uint8]:
     """Rows × numeric items of the matching, non-excluded responses (255 = no answer).
 
     The covering index ``ix_responses_estimation`` serves the scan. PostgreSQL concatenates the packed
     answers itself, so one value crosses the wire; on SQLite the rows are joined straight off the
     driver's cursor, skipping the per-row result objects that cost more than the scan.
     """
-    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
-
+    conditions = selection.conditions()
     if session.get_bind().dialect.name == "postgresql":
         query = select(func.string_agg(Response.scores, literal(b"", LargeBinary))).where(*conditions)
         # Binary transfer: the text protocol would send the bytes hex-encoded, twice the size to parse.
@@ -52,29 +43,6 @@ def _raw_cursor(session: Session, query: Any, **options: Any) -> Any:
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     cursor.execute(sql, **options)
     return cursor
-
-
-def selection_conditions(
-    version_id: int,
-    unit_ids: Collection[int] | None,
-    service_point_id: int | None,
-    date_from: date | None,
-    date_to: date | None,
-) -> list[ColumnElement[bool]]:
-    """The filters of a selection: its version, not excluded, units, service point and period."""
-    conditions: list[ColumnElement[bool]] = [
-        Response.instrument_version_id == version_id,
-        Response.excluded.is_(False),
-    ]
-    if unit_ids is not None:
-        conditions.append(Response.unit_id.in_(unit_ids))
-    if service_point_id is not None:
-        conditions.append(Response.service_point_id == service_point_id)
-    if date_from is not None:
-        conditions.append(Response.observed_on >= date_from)
-    if date_to is not None:
-        conditions.append(Response.observed_on <= date_to)
-    return conditions
 
 
 @dataclass(frozen=True)
@@ -140,23 +108,14 @@ _SEPARATOR, _NULL = "\x1f", "\x1e"
 _EPOCH = date(2000, 1, 1)
 
 
-def design_rows(
-    session: Session,
-    version_id: int,
-    width: int,
-    *,
-    unit_ids: Collection[int] | None = None,
-    service_point_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> DesignRows:
+def design_rows(session: Session, selection: Selection, width: int) -> DesignRows:
     """Scores and design columns of the matching, non-excluded responses, in one query (no ORM objects).
 
     PostgreSQL aggregates every column into one value (packed answers and numbers as binary strings, text
     as one delimited string) in a single scan, sent in binary; SQLite's rows come straight off the driver
     cursor. Rows are in the order of one scan, the same for every column.
     """
-    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
+    conditions = selection.conditions()
     if session.get_bind().dialect.name == "postgresql":
         return _design_rows_postgresql(session, width, conditions)
     columns = (
@@ -234,17 +193,43 @@ def _design(
     return DesignRows(matrix, stratum, psu, weight, fpc, sex, age_group, unit, channel, days)
 
 
-def has_design(
-    session: Session,
-    version_id: int,
-    *,
-    unit_ids: Collection[int] | None = None,
-    service_point_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> bool:
+def has_design(session: Session, selection: Selection) -> bool:
     """Whether any matching response carries sample-design columns (strata, PSU, weight or fpc)."""
-    conditions = selection_conditions(version_id, unit_ids, service_point_id, date_from, date_to)
+    conditions = selection.conditions()
     # The predicate exactly as ix_responses_designed has it, so that the partial index serves the query.
     query = select(select(Response.id).where(*conditions, text(f"({DESIGNED})")).exists())
     return session.scalar(query) is True
+
+
+def unit_codes(session: Session, unit_ids: list[int]) -> dict[int, str]:
+    """The code of each of these org units."""
+    return {
+        int(i): str(code)
+        for i, code in session.execute(select(OrgUnit.id, OrgUnit.code).where(OrgUnit.id.in_(unit_ids)))
+    }
+
+
+def interviewed_cases(session: Session, assignment_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(assignment, case ref) of every stored interview of these assignments."""
+    if not assignment_ids:
+        return []
+    found = session.execute(
+        select(Response.assignment_id, Response.case_ref).where(
+            Response.assignment_id.in_(assignment_ids), Response.case_ref.is_not(None)
+        )
+    )
+    return [(int(a or 0), str(ref)) for a, ref in found]
+
+
+def planned_cells(session: Session, selection: Selection) -> list[tuple[int, str | None, str | None, int]]:
+    """(plan, stratum, PSU, responses) of the selection's interviews of a plan's sample lists, through the
+    partial index ``ix_responses_planned`` (only interviews carry an assignment)."""
+    found = session.execute(
+        select(SampleUnit.plan_id, Response.stratum, Response.psu, func.count())
+        .select_from(Response)
+        .join(SampleUnit, SampleUnit.assignment_id == Response.assignment_id)
+        .join(FrameUnit, and_(FrameUnit.id == SampleUnit.frame_unit_id, FrameUnit.ref == Response.case_ref))
+        .where(*selection.conditions(), Response.assignment_id.is_not(None))
+        .group_by(SampleUnit.plan_id, Response.stratum, Response.psu)
+    )
+    return [(int(plan), stratum, psu, int(count)) for plan, stratum, psu, count in found]

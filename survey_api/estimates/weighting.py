@@ -35,6 +35,7 @@ from survey_api.db.models import WeightingRun
 from survey_api.errors import InvalidInput
 from survey_api.estimates.nonresponse import CellAdjustment, Cells, plan_cells
 from survey_api.estimates.repository import DesignRows, Labels
+from survey_api.estimates.selection import Selection
 from survey_api.hashing import canonical_digest
 from survey_api.margins.service import LEVELS, MarginSet, variable_parts
 
@@ -78,8 +79,7 @@ class Options:
 def weigh(
     session: Session,
     rows: DesignRows,
-    version_id: int,
-    query: dict[str, Any],
+    selection: Selection,
     margin_set: MarginSet | None,
     options: Options,
     *,
@@ -89,12 +89,12 @@ def weigh(
 ) -> Weighting:
     """:func:`build_design` with the non-response adjustment ``options`` ask for (or the default one).
 
-    ``query`` holds the selection's filters (``unit_ids``, ``service_point_id``, ``date_from``, ``date_to``).
-    Raises :class:`InvalidInput` when ``nonresponse=cell`` is asked for responses that no plan gave.
+    ``rows`` are the ``selection``'s. Raises :class:`InvalidInput` when ``nonresponse=cell`` is asked for
+    responses that no plan gave.
     """
     adjustment = None
     if use_design and options.nonresponse != "none":
-        adjustment = plan_cells(session, rows, version_id, cells=options.nonresponse_cells, **query)
+        adjustment = plan_cells(session, rows, selection, cells=options.nonresponse_cells)
         if adjustment is None and options.nonresponse == "cell":
             raise InvalidInput(
                 f"nonresponse=cell adjusts interviews of a sampling plan's sample lists; none of these {rows.n} "

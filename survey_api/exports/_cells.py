@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from survey_api.db.models.responses import MISSING_SCORE
-from survey_api.estimates.service import WeightKey
+from survey_api.estimates.current import WeightKey
 from survey_api.exports._read import DESIGN_TEXTS, Chunk, Texts
 
 PAD = 0xFF

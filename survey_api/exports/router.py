@@ -8,42 +8,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from survey_api.deps import AnalystUser, SessionDep, SettingsDep
+from survey_api.estimates.params import SelectionParams
 from survey_api.exports import service
-from survey_api.params import FromQuery, ToQuery, VersionQuery
+from survey_api.params import VersionQuery
 from survey_api.routing import CommittingRoute
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], route_class=CommittingRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Instrument = Annotated[str, Query(description="Instrument code, e.g. sipas")]
-Version = VersionQuery
-Unit = Annotated[str | None, Query(description="Org unit code; includes the units below it")]
-From = FromQuery
-To = ToQuery
-
-
-def _export(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    user: AnalystUser,
-    instrument: Instrument,
-    version: Version = None,
-    unit: Unit = None,
-    date_from: From = None,
-    date_to: To = None,
-) -> service.Export:
-    return service.responses(
-        session,
-        request.app.state.sessionmaker,
-        instrument,
-        viewer=user,
-        version=version,
-        unit=unit,
-        date_from=date_from,
-        date_to=date_to,
-        settings=settings,
-    )
+Selected = Annotated[SelectionParams, Query()]
 
 
 def _headers(export: service.Export, filename: str) -> dict[str, str]:
@@ -59,20 +33,16 @@ def responses_csv(
     session: SessionDep,
     settings: SettingsDep,
     user: AnalystUser,
-    instrument: Instrument,
-    version: Version = None,
-    unit: Unit = None,
-    date_from: From = None,
-    date_to: To = None,
+    params: Selected,
 ) -> StreamingResponse:
     """One row per response: ids, service point, unit, channel, days, design columns, the analysis weight of
     the current weighting run (``weight``, when weights apply), then one column per item (multiple choices as
     ``1;3``). Streamed; a unit manager gets their own units."""
-    export = _export(request, session, settings, user, instrument, version, unit, date_from, date_to)
+    export = service.responses(session, request.app.state.sessionmaker, params, viewer=user, settings=settings)
     return StreamingResponse(
         service.csv_rows(export),
         media_type="text/csv; charset=utf-8",
-        headers=_headers(export, f"{instrument}-responses.csv"),
+        headers=_headers(export, f"{params.instrument}-responses.csv"),
     )
 
 
@@ -82,25 +52,21 @@ def responses_xlsx(
     session: SessionDep,
     settings: SettingsDep,
     user: AnalystUser,
-    instrument: Instrument,
-    version: Version = None,
-    unit: Unit = None,
-    date_from: From = None,
-    date_to: To = None,
+    params: Selected,
 ) -> StreamingResponse:
     """As the CSV, as a workbook streamed as it is written: sheet ``responses`` (continued on ``responses_2``…
     past Excel's 1,048,576 rows a sheet, each with the header), then sheet ``codebook``."""
-    export = _export(request, session, settings, user, instrument, version, unit, date_from, date_to)
+    export = service.responses(session, request.app.state.sessionmaker, params, viewer=user, settings=settings)
     return StreamingResponse(
         service.xlsx_file(export),
         media_type=XLSX,
-        headers=_headers(export, f"{instrument}-responses.xlsx"),
+        headers=_headers(export, f"{params.instrument}-responses.xlsx"),
     )
 
 
 @router.get("/codebook.csv", response_class=StreamingResponse)
 def codebook_csv(
-    session: SessionDep, user: AnalystUser, instrument: Instrument, version: Version = None
+    session: SessionDep, user: AnalystUser, instrument: Instrument, version: VersionQuery = None
 ) -> StreamingResponse:
     """Item code, section, type, texts (vi, en), options ("1=…; 2=…") and index element and group."""
     rows = service.codebook_for(session, instrument, viewer=user, version=version)

@@ -17,7 +17,6 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import partial
 from itertools import chain, groupby
 from operator import itemgetter
@@ -26,8 +25,9 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey_api.db.models import User
-from survey_api.estimates import repository as estimates
-from survey_api.estimates.service import current_weights, resolve_selection
+from survey_api.estimates.current import current_weights
+from survey_api.estimates.params import SelectionParams
+from survey_api.estimates.scope import resolve
 from survey_api.exports import _read, _xlsx
 from survey_api.exports._cells import CSV, XLSX, Columns, RowWriter, neutralise
 from survey_api.exports._pipeline import Ahead
@@ -67,13 +67,9 @@ class Export:
 def responses(
     session: Session,
     factory: sessionmaker[Session],
-    instrument: str,
+    params: SelectionParams,
     *,
     viewer: User,
-    version: int | None = None,
-    unit: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
     settings: Settings,
     chunk_size: int = CHUNK_SIZE,
 ) -> Export:
@@ -83,30 +79,21 @@ def responses(
     session of their own from ``factory`` (in a thread, so that the database sorts them while the weights
     are computed) and computes the weights.
     """
-    selection = resolve_selection(session, instrument, viewer, version, unit, date_from, date_to)
-    document = selection.document
+    scope = resolve(session, params, viewer)
+    document, version = scope.document, scope.version
     items = [item for section in document.sections for item in section.items]
-    position = {code: k for k, code in enumerate(selection.version.score_items)}
+    position = {code: k for k, code in enumerate(version.score_items)}
     texts = [_read.TextItem(i.code, i.type == "multiple_choice") for i in items if i.code not in position]
-    conditions = estimates.selection_conditions(selection.version.id, selection.unit_ids, None, date_from, date_to)
+    conditions = scope.selection.conditions()
     chunks = Ahead(partial(_chunks, factory, conditions, len(position), texts, chunk_size), name="export-read")
     try:
-        weights = current_weights(
-            session,
-            instrument,
-            viewer=viewer,
-            version=selection.version.version,
-            unit=unit,
-            date_from=date_from,
-            date_to=date_to,
-            settings=settings,
-        )
+        weights = current_weights(session, scope, viewer=viewer, settings=settings)
     except BaseException:
         chunks.close()
         raise
     header = [*RESPONSE_COLUMNS, *(["weight"] if weights else []), *(item.code for item in items)]
     columns = Columns(
-        version=selection.version.version,
+        version=version.version,
         weight=weights.weight if weights else None,
         items=[(item.code, position.get(item.code)) for item in items],
     )
@@ -218,7 +205,7 @@ def codebook(document: InstrumentDocument) -> list[list[str]]:
 
 def codebook_for(session: Session, instrument: str, *, viewer: User, version: int | None = None) -> list[list[str]]:
     """The codebook of an instrument version (default: the latest published)."""
-    return codebook(resolve_selection(session, instrument, viewer, version, None, None, None).document)
+    return codebook(resolve(session, SelectionParams(instrument=instrument, version=version), viewer).document)
 
 
 def codebook_csv(rows: list[list[str]]) -> Iterator[bytes]:

@@ -25,8 +25,9 @@ def run(args: argparse.Namespace) -> int:
     """Run the import; 0 when stored, 2 with every problem printed on stderr."""
     from survey_api.db.engine import make_engine, make_sessionmaker, transaction
     from survey_api.errors import DomainError
-    from survey_api.imports.service import describe_error, import_csv
+    from survey_api.imports.service import import_csv
     from survey_api.settings import get_settings
+    from survey_api.tabular import describe_error
 
     try:
         data = args.file.read_bytes()

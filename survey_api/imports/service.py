@@ -9,12 +9,10 @@ number, so importing the same file again stores nothing new.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import math
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -25,7 +23,7 @@ from sqlalchemy.orm import Session
 from sampling import SamplingError, make_design
 from survey_api import audit
 from survey_api.collection.answers import check_answers, pack_scores
-from survey_api.collection.repository import service_point_by_code
+from survey_api.collection.lookups import point_ids
 from survey_api.collection.service import LOCAL_TIME, ResponseDesign
 from survey_api.db.base import utcnow
 from survey_api.db.inserts import insert_ignoring_conflicts
@@ -34,9 +32,10 @@ from survey_api.db.models.instruments import DRAFT
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.hashing import canonical_digest
 from survey_api.imports.schemas import ImportOut
-from survey_api.instruments import repository as instruments
+from survey_api.instruments import service as instruments
 from survey_api.instruments.document import NUMERIC_TYPES, InstrumentDocument
 from survey_api.instruments.service import document_of
+from survey_api.tabular import listed, read_table
 
 DESIGN_COLUMNS = ("strata", "psu", "weight", "fpc")
 RESPONDENT_COLUMNS = ("completed_at", "service_point", "sex", "age_group")
@@ -75,7 +74,8 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
     chosen = _published_version(session, instrument, version)
     document = document_of(chosen)
     file_digest = hashlib.sha256(data).hexdigest()
-    header, records = _read(data)
+    table = read_table(data)
+    header, records = table.header, table.records
     header = _exported_header(header)
     errors: list[dict[str, Any]] = []
     items = document.items_by_code()
@@ -144,41 +144,10 @@ def _published_version(session: Session, code: str, version: int) -> InstrumentV
 
 
 def _invalid(errors: list[dict[str, Any]], stopped_at: int | None = None) -> InvalidInput:
-    shown = "; ".join(describe_error(e) for e in errors[:20])
-    more = f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
     count = f"{len(errors)} problems"
     if stopped_at is not None:
         count = f"checking stopped at row {stopped_at} after the first {len(errors)} problems (fix them, then import)"
-    return InvalidInput(f"nothing was imported: {count}: {shown}{more}", errors=errors)
-
-
-def describe_error(error: dict[str, Any]) -> str:
-    """One line for a row error: "row 12, item I.A.1: 7 is not on the 1–5 scale …"."""
-    where = [f"row {error['row']}"] if error.get("row") is not None else []
-    if error.get("item"):
-        where.append(f"item {error['item']}" if error.get("row") != 1 else f"column {error['item']}")
-    return f"{', '.join(where) or 'file'}: {error['problem']}"
-
-
-def _read(data: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except StopIteration:
-        raise InvalidInput("the file is empty; the first row must name the columns") from None
-
-    def records() -> Iterator[tuple[int, list[str]]]:
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                yield reader.line_num, record
-
-    return header, records()
+    return InvalidInput(f"nothing was imported: {count}: {listed(errors)}", errors=errors)
 
 
 def _exported_header(header: list[str]) -> list[str]:
@@ -286,7 +255,7 @@ def _parse_row(
     code = cells.get("service_point", "").strip()
     if code:
         if code not in points:
-            found = service_point_by_code(session, code)
+            found = point_ids(session, code)
             points[code] = (found.id, found.unit_id) if found is not None else None
         point = points[code]
         if point is None:
@@ -309,7 +278,7 @@ def _cell_value(item_type: str, value: str) -> Any:
     """A cell as the API would receive it: whole numbers for numeric items, lists for multiple choice."""
     if not value:
         return None
-    if item_type in NUMERIC_TYPES:
+    if item_type in NUMERIC_TYPES or item_type == "integer":
         try:
             number = float(value)
         except ValueError:

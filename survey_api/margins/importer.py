@@ -16,11 +16,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey_api.db.models import User
-from survey_api.errors import InvalidInput
-from survey_api.imports.service import describe_error
 from survey_api.margins import service
 from survey_api.margins.schemas import MarginsOut, Period
-from survey_api.plans.frames import read_table
+from survey_api.tabular import not_stored, read_table
 
 REQUIRED = ("from", "to", "variable", "level", "total")
 SetKey = tuple[str | None, date, date]
@@ -28,12 +26,12 @@ SetKey = tuple[str | None, date, date]
 
 def import_margins(session: Session, data: bytes, filename: str | None, *, user: User) -> list[MarginsOut]:
     """Store every margin set of the file, or raise :class:`InvalidInput` with every problem."""
-    header, records = read_table(data, filename)
+    header, records = read_table(data, filename).padded()
     missing = [
         {"row": 1, "item": name, "problem": "required column missing"} for name in REQUIRED if name not in header
     ]
     if missing:
-        raise _invalid(missing)
+        raise not_stored(missing)
     units = service.unit_codes(session)
     errors: list[dict[str, Any]] = []
     sets: dict[SetKey, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
@@ -75,7 +73,7 @@ def import_margins(session: Session, data: bytes, filename: str | None, *, user:
     if not errors and not sets:
         errors.append({"row": None, "item": None, "problem": "the file has no data rows"})
     if errors:
-        raise _invalid(sorted(errors, key=lambda e: e["row"] or 0))
+        raise not_stored(sorted(errors, key=lambda e: e["row"] or 0))
     stored = []
     for (unit, start, end), margins in sorted(sets.items(), key=lambda kv: first_row[kv[0]]):
         plain = {variable: dict(levels) for variable, levels in margins.items()}
@@ -109,9 +107,3 @@ def _number(value: str, problems: list[dict[str, Any]]) -> float | None:
         problems.append({"item": "total", "problem": f"{value!r} is not a positive number"})
         return None
     return number
-
-
-def _invalid(errors: list[dict[str, Any]]) -> InvalidInput:
-    shown = "; ".join(describe_error(e) for e in errors[:20])
-    more = f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
-    return InvalidInput(f"nothing was stored: {len(errors)} problems: {shown}{more}", errors=errors)

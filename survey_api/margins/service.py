@@ -23,8 +23,7 @@ from survey_api.db.models.weighting import MARGIN_VARIABLES
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.margins import repository
 from survey_api.margins.schemas import MarginsIn, MarginsOut, Period
-from survey_api.units.repository import unit_by_code
-from survey_api.units.scope import subtree
+from survey_api.units.service import subtree, unit_by_code
 
 Margins = dict[str, dict[str, float]]
 JOINT, LEVELS = "*", "|"

@@ -10,18 +10,13 @@ attributes. Rows are numbered as a spreadsheet shows them (the header is row 1).
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import zipfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from survey_api.errors import InvalidInput
-from survey_api.imports.service import describe_error
+from survey_api.tabular import not_stored
 
-_XLSX_MAGIC = b"PK\x03\x04"
 _YES = frozenset({"1", "true", "yes", "y", "x", "có", "co"})
 _NO = frozenset({"", "0", "false", "no", "n", "không", "khong"})
 
@@ -47,61 +42,6 @@ class FrameRow:
     parent_ref: str | None
     size: float | None
     attributes: dict[str, str]
-
-
-def read_table(data: bytes, filename: str | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and non-blank data rows (with their spreadsheet row numbers) of a CSV or XLSX file."""
-    if data.startswith(_XLSX_MAGIC) or (filename or "").lower().endswith(".xlsx"):
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"the file is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8 or XLSX") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = [(reader.line_num, record) for record in reader]
-    return _split(rows)
-
-
-def _read_xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(f"the file is not a readable XLSX workbook: {exc}") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = [
-            (number, [_cell(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1)
-        ]
-    finally:
-        book.close()
-    return _split(rows)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _split(rows: list[tuple[int, list[str]]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    if not rows:
-        raise InvalidInput("the file is empty; the first row must name the columns")
-    header = [name.strip() for name in rows[0][1]]
-    while header and not header[-1]:
-        header.pop()
-    data = [(n, cells[: len(header)] + [""] * (len(header) - len(cells))) for n, cells in rows[1:]]
-    return header, [(n, cells) for n, cells in data if any(c.strip() for c in cells)]
 
 
 def check_frame(
@@ -138,7 +78,7 @@ def check_frame(
         seen.add(name)
     errors += [{"row": 1, "item": name, "problem": "required column missing"} for name in required if name not in seen]
     if errors:
-        raise _invalid(errors)
+        raise not_stored(errors)
     known = {"ref", "label", "parent", size_column} | ({stratum_column} if stratum_column else set())
     rows: list[FrameRow] = []
     refs: dict[str, int] = {}
@@ -184,7 +124,7 @@ def check_frame(
     if not errors and not rows:
         errors.append({"row": None, "item": None, "problem": "the file has no data rows"})
     if errors:
-        raise _invalid(errors)
+        raise not_stored(errors)
     return rows
 
 
@@ -201,9 +141,3 @@ def _size(value: str, required: bool, column: str, problems: list[dict[str, Any]
         problems.append({"item": column, "problem": f"{value!r} is not a positive number"})
         return None
     return number
-
-
-def _invalid(errors: list[dict[str, Any]]) -> InvalidInput:
-    shown = "; ".join(describe_error(e) for e in errors[:20])
-    more = f"; … and {len(errors) - 20} more" if len(errors) > 20 else ""
-    return InvalidInput(f"nothing was stored: {len(errors)} problems: {shown}{more}", errors=errors)

@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 from survey_api import audit
 from survey_api.db.models import Assignment, SampleUnit, SamplingPlan, User
 from survey_api.errors import Conflict, InvalidInput, NotFound
-from survey_api.fieldwork import repository as fieldwork_repository
+from survey_api.fieldwork import records as fieldwork_records
 from survey_api.plans import repository
+from survey_api.plans.assigning import entry
+from survey_api.plans.drawing import draw_below, units_out
 from survey_api.plans.schemas import Design, ReplaceIn, SampleUnitOut, SizeOut
-from survey_api.plans.service import design_of, draw_below, drawn_seed, entry, locked_plan, tree_of, units_out
+from survey_api.plans.service import design_of, drawn_seed, locked_plan, tree_of
 from survey_api.plans.tree import DROPPED, REPLACED, Tree
 
 
@@ -95,7 +97,7 @@ def _refuse_completed(session: Session, tree: Tree, design: Design, unit: Sample
     if not finals:
         return
     refs = {tree.ref(u) for u in finals}
-    attempts = fieldwork_repository.attempts_of(session, {u.assignment_id for u in finals if u.assignment_id})
+    attempts = fieldwork_records.attempts_of(session, {u.assignment_id for u in finals if u.assignment_id})
     done = sorted({a.case_ref for a in attempts if a.outcome == "completed" and a.case_ref in refs})
     if done:
         shown = ", ".join(repr(r) for r in done[:10]) + (" …" if len(done) > 10 else "")

@@ -10,7 +10,8 @@ from survey_api.db.models import User
 from survey_api.deps import SessionDep, require_roles
 from survey_api.fieldwork.schemas import AssignmentOut
 from survey_api.params import MAX_INT, IdPath
-from survey_api.plans import replacing, service
+from survey_api.plans import assigning, drawing, replacing, service, uploading
+from survey_api.plans.progress import plan_progress
 from survey_api.plans.schemas import (
     AssignIn,
     DrawIn,
@@ -70,13 +71,13 @@ def upload_frame(
     Once the stage above is drawn, only its drawn units may be named as parents (a listing). 409 for a drawn
     stage, unless drawn units have no children listed yet (a replacement's): those are added and drawn.
     """
-    return service.upload_frame(session, user, plan_id, stage, file.file.read(), file.filename)
+    return uploading.upload_frame(session, user, plan_id, stage, file.file.read(), file.filename)
 
 
 @router.get("/{plan_id}/size", response_model=SizeOut | None)
 def plan_size(plan_id: IdPath, session: SessionDep, user: Viewer) -> SizeOut | None:
     """The sample size the target gives on the uploaded frames, allocated across strata (null without target)."""
-    return service.plan_size(session, user, plan_id)
+    return drawing.plan_size(session, user, plan_id)
 
 
 @router.post("/{plan_id}/draw", response_model=SampleOut, status_code=status.HTTP_201_CREATED)
@@ -85,25 +86,25 @@ def draw(plan_id: IdPath, session: SessionDep, user: Planner, payload: DrawIn | 
 
     A listed stage is drawn by calling this again once its frame is uploaded. 409 when every stage is drawn.
     """
-    return service.draw_plan(session, user, plan_id, payload.seed if payload else None)
+    return drawing.draw_plan(session, user, plan_id, payload.seed if payload else None)
 
 
 @router.get("/{plan_id}/sample", response_model=SampleOut)
 def get_sample(plan_id: IdPath, session: SessionDep, user: Viewer) -> SampleOut:
     """Every drawn unit with its stage probability, inclusion probability and weight."""
-    return service.sample_out(session, service.get_plan(session, user, plan_id))
+    return drawing.sample_out(session, service.get_plan(session, user, plan_id))
 
 
 @router.post("/{plan_id}/redraw-check", response_model=RedrawCheck)
 def redraw_check(plan_id: IdPath, session: SessionDep, user: Viewer) -> RedrawCheck:
     """Draw again from the stored seed and frames and say whether the stored sample is identical."""
-    return service.redraw_check(session, user, plan_id)
+    return drawing.redraw_check(session, user, plan_id)
 
 
 @router.post("/{plan_id}/assign", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED)
 def assign(plan_id: IdPath, payload: AssignIn, session: SessionDep, user: Manager) -> AssignmentOut:
     """Assign last-stage sample units to a volunteer (optionally at a desk) as an assignment with its sample list."""
-    return service.assign(session, user, plan_id, payload)
+    return assigning.assign(session, user, plan_id, payload)
 
 
 @router.post("/{plan_id}/replace", response_model=SampleUnitOut)
@@ -118,4 +119,4 @@ def replace(plan_id: IdPath, payload: ReplaceIn, session: SessionDep, user: View
 @router.get("/{plan_id}/progress", response_model=PlanProgress)
 def progress(plan_id: IdPath, session: SessionDep, user: Viewer) -> PlanProgress:
     """Fieldwork by stratum and by assignment: contacts, outcomes, AAPOR RR1 and RR3, quotas, what is late."""
-    return service.plan_progress(session, user, plan_id)
+    return plan_progress(session, user, plan_id)

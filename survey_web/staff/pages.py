@@ -22,8 +22,10 @@ from survey_api.deps import SessionDep
 from survey_api.errors import Conflict, DomainError, Forbidden, NotFound, TooManyRequests, Unauthorized
 from survey_api.fieldwork.service import list_assignments
 from survey_api.params import IdPath
-from survey_api.plans.service import get_plan, list_plans, plan_out, plan_progress
-from survey_api.units.repository import unit_by_code
+from survey_api.plans.progress import plan_progress
+from survey_api.plans.service import get_plan, list_plans, plan_out
+from survey_api.units.service import unit_by_code
+from survey_web.feedback_pages.texts import FEEDBACK_STAFF_TEXTS
 from survey_web.i18n import STAFF_TEXTS, language
 from survey_web.respond import LANGUAGE_COOKIE, Form
 from survey_web.staff.csrf import SameOriginRoute
@@ -160,7 +162,11 @@ def fieldwork(request: Request, session: SessionDep) -> Response:
         ]
     except Forbidden as exc:  # a unit manager whose account has no unit
         return _problem(request, user, exc, _forbidden(user, STAFF_TEXTS[lang]))
-    return _page(request, "fieldwork.html", user=user, role=_role(user, lang), plans=plans, assignments=assignments)
+    # Admins and unit managers also handle feedback: the pages link each other.
+    nav = FEEDBACK_STAFF_TEXTS[lang] if user.role in ("admin", "unit_manager") else None
+    return _page(
+        request, "fieldwork.html", user=user, role=_role(user, lang), plans=plans, assignments=assignments, nav_t=nav
+    )
 
 
 @router.get(FIELDWORK + "/plans/{plan_id}", response_class=HTMLResponse)

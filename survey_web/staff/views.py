@@ -1,6 +1,6 @@
 """What the fieldwork pages show: the API's progress turned into table rows of display text.
 
-Numbers are the API's own (``plans.service.plan_progress``, ``fieldwork.service.list_assignments``); only
+Numbers are the API's own (``plans.progress.plan_progress``, ``fieldwork.service.list_assignments``); only
 percentages, dates and the wording of why something is late are made here.
 """
 
@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from survey_api.fieldwork.lateness import is_late
 from survey_api.fieldwork.schemas import AssignmentOut, Progress
 from survey_api.plans.schemas import AssignmentProgress, GroupProgress, PlanProgress
-from survey_api.plans.service import is_late
 
 NO_VALUE = "—"
 

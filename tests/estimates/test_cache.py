@@ -51,7 +51,7 @@ def test_segments_give_the_numbers_of_every_row(
     monkeypatch.setattr(cache.CachedRows, "memo", spy)
     segmented = get(client, analyst, **params)
     assert summaries and summaries[-1] is not None and summaries[-1].n_segments < segmented["responses"]
-    monkeypatch.setattr("survey_api.estimates.weighted.segment_codes", lambda *_: None)
+    monkeypatch.setattr("survey_api.estimates.compute.segment_codes", lambda *_: None)
     by_rows = get(client, analyst, **params)
     assert summaries[-1] is None
     assert numbers(segmented) == pytest.approx(numbers(by_rows), rel=1e-9, abs=1e-12, nan_ok=True)

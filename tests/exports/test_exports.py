@@ -25,6 +25,7 @@ from survey_api.auth.service import create_user, issue_token
 from survey_api.collection.answers import pack_scores
 from survey_api.db.models import Response, ServicePoint, User
 from survey_api.estimate_cli import register, run
+from survey_api.estimates.params import SelectionParams
 from survey_api.exports import service
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import import_document
@@ -33,6 +34,8 @@ from survey_api.units.repository import unit_by_code
 from tests.api.helpers import instrument, submission
 from tests.conftest import Db
 from tests.imports.apidata import CODE, DOCUMENT, MARGINS, api_rows, publish_test_instrument, to_csv
+
+SELECTED = SelectionParams(instrument=CODE)
 
 Headers = Callable[[str], dict[str, str]]
 DESIGN = ["--strata", "stratum", "--cluster", "psu", "--nest", "--weight", "weight", "--fpc", "fpc"]
@@ -231,7 +234,9 @@ def test_rows_are_read_and_written_in_chunks(
 ) -> None:
     with db() as session:
         viewer = User(username="x", role="analyst")
-        export = service.responses(session, sessions, CODE, viewer=viewer, settings=settings, chunk_size=7)
+        export = service.responses(
+            session, sessions, SelectionParams(instrument=CODE), viewer=viewer, settings=settings, chunk_size=7
+        )
         pieces = service.csv_rows(export)
         header = next(pieces)
         assert header.decode("utf-8-sig").startswith("id,instrument_version,")
@@ -376,7 +381,9 @@ def test_xlsx_past_the_sheet_limit_continues_on_further_sheets(
     )
     with db() as session:
         viewer = User(username="x", role="analyst")
-        export = service.responses(session, sessions, CODE, viewer=viewer, settings=settings, chunk_size=30)
+        export = service.responses(
+            session, sessions, SelectionParams(instrument=CODE), viewer=viewer, settings=settings, chunk_size=30
+        )
         content = b"".join(service.xlsx_file(export, sheet_rows=80))  # header + 79 rows a sheet
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     assert workbook.sheetnames == ["responses", "responses_2", "responses_3", "codebook"]
@@ -398,7 +405,9 @@ def test_an_export_never_sent_or_abandoned_stops_reading_and_returns_its_connect
 
     viewer = User(username="x", role="analyst")
     with db() as session:
-        export = service.responses(session, sessions, CODE, viewer=viewer, settings=settings, chunk_size=7)
+        export = service.responses(
+            session, sessions, SelectionParams(instrument=CODE), viewer=viewer, settings=settings, chunk_size=7
+        )
         pieces = service.csv_rows(export)
         next(pieces), next(pieces)  # the header and a first chunk: reading and formatting run ahead
         running = readers()
@@ -407,7 +416,9 @@ def test_an_export_never_sent_or_abandoned_stops_reading_and_returns_its_connect
         for thread in running:
             thread.join()  # each stops at its next item
 
-        export = service.responses(session, sessions, CODE, viewer=viewer, settings=settings, chunk_size=7)
+        export = service.responses(
+            session, sessions, SelectionParams(instrument=CODE), viewer=viewer, settings=settings, chunk_size=7
+        )
         running = readers()
         assert [t.name for t in running] == ["export-read"]
         del export  # the response was never sent

@@ -162,3 +162,13 @@ def test_a_file_with_endless_errors_stops_at_the_first_thousand(
     assert reply.status_code == 422
     body = reply.json()
     assert len(body["errors"]) == MAX_ERRORS and "checking stopped at row" in body["detail"]
+
+
+def test_whole_number_items_are_read_as_numbers() -> None:
+    """An age or a visit count in a CSV cell reaches the answer check as a number (text stays text, and is refused
+    there with the item's bounds)."""
+    from survey_api.imports.service import _cell_value
+
+    assert _cell_value("integer", "45") == 45
+    assert _cell_value("integer", "45.0") == 45
+    assert _cell_value("integer", "bốn lăm") == "bốn lăm"

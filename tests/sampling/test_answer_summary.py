@@ -26,7 +26,7 @@ def segments_of(*columns: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("chunked", [False, True])
 def test_summary_equals_rows(adjustment: str, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if chunked:  # several blocks of rows and of segments, and the Gram matrix on a subsample
-        monkeypatch.setattr("sampling.indices._ROW_CHUNK", 16)
+        monkeypatch.setattr("sampling._index_sums.ROW_CHUNK", 16)
         monkeypatch.setattr("sampling.answer_summary._GRAM_BUDGET", 50_000)
     answers, design, groups, sex, age = data()
     if adjustment == "poststratify":

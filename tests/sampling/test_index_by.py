@@ -54,7 +54,7 @@ def same(a: IndexResult, b: IndexResult) -> None:
 @pytest.mark.parametrize("chunked", [False, True])
 def test_one_pass_equals_domain_by_domain(adjustment: str, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if chunked:  # several row chunks, and the design-effect Gram matrix on a subsample
-        monkeypatch.setattr("sampling.indices._ROW_CHUNK", 128)
+        monkeypatch.setattr("sampling._index_sums.ROW_CHUNK", 128)
         monkeypatch.setattr("sampling.answer_summary._GRAM_BUDGET", 50_000)
     answers, design, groups, sex, age = data()
     if adjustment in ("poststratify", "two"):

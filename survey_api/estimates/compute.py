@@ -1,0 +1,128 @@
+"""Every level of an index from packed answers, through the one entry point ``sampling.compute_index``:
+unweighted (each response weighs 1, no SEs) or with a weighted design (SEs, CIs, design effects, flags)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sampling import (
+    AnswerSummary,
+    Design,
+    IndexDefinition,
+    SegmentMismatch,
+    compute_index,
+    compute_index_by,
+    summarise_answers,
+)
+from survey_api.db.models.responses import MISSING_SCORE
+from survey_api.estimates.definition import Levels, index_definition, levels_out
+from survey_api.estimates.repository import DesignRows
+from survey_api.estimates.segments import segment_codes
+from survey_api.instruments.document import InstrumentDocument
+
+T = TypeVar("T")
+
+
+def unweighted_levels(scores: NDArray[np.uint8], score_items: Sequence[str], document: InstrumentDocument) -> Levels:
+    """Share satisfied, mean score and number of answers at every level, each response weighing 1."""
+    result = compute_index(scores, score_items, None, index_definition(document))
+    return levels_out(result, document, min_answers=0, weighted=False)
+
+
+def weighted_levels(
+    rows: DesignRows,
+    score_items: Sequence[str],
+    design: Design,
+    document: InstrumentDocument,
+    *,
+    min_answers: int,
+    summary: AnswerSummary | None = None,
+) -> Levels:
+    """Overall, groups, elements and items with SEs, CIs, design effects and flags.
+
+    With ``summary`` (:func:`index_summary` of the rows) the estimate takes one pass over its segments.
+    """
+    definition = index_definition(document)
+    result = _from_segments_or_rows(
+        lambda answers: compute_index(answers, definition.items, design, definition),
+        rows,
+        score_items,
+        definition.items,
+        summary,
+    )
+    return levels_out(result, document, min_answers=min_answers, weighted=True)
+
+
+def weighted_levels_by(
+    rows: DesignRows,
+    score_items: Sequence[str],
+    design: Design,
+    document: InstrumentDocument,
+    groups: NDArray[np.int32],
+    n_groups: int,
+    *,
+    min_answers: int,
+    summary: AnswerSummary | None = None,
+) -> tuple[Levels, list[Levels]]:
+    """:func:`weighted_levels` over all responses and in each domain ``groups == g``, in one pass."""
+    definition = index_definition(document)
+    whole, parts = _from_segments_or_rows(
+        lambda answers: compute_index_by(answers, definition.items, design, definition, groups, n_groups),
+        rows,
+        score_items,
+        definition.items,
+        summary,
+    )
+    return (
+        levels_out(whole, document, min_answers=min_answers, weighted=True),
+        [levels_out(part, document, min_answers=min_answers, weighted=True) for part in parts],
+    )
+
+
+def _from_segments_or_rows(
+    compute: Callable[[AnswerSummary | NDArray[np.float64]], T],
+    rows: DesignRows,
+    score_items: Sequence[str],
+    items: Sequence[str],
+    summary: AnswerSummary | None,
+) -> T:
+    """``compute`` on the answers summed per segment of alike responses, or on every row when there is no
+    summary or its segments turn out to mix weights (a rare hash collision, or weights set per response)."""
+    if summary is not None:
+        try:
+            return compute(summary)
+        except SegmentMismatch:
+            pass
+    return compute(index_answers(rows.scores, score_items, items))
+
+
+def index_answers(scores: NDArray[np.uint8], score_items: Sequence[str], items: Sequence[str]) -> NDArray[np.float64]:
+    """Rows × ``items`` as floats, NaN where unanswered."""
+    position = {code: i for i, code in enumerate(score_items)}
+    columns = [position[code] for code in items]
+    # Per block of rows: one column gather on the bytes, one cast to float, MISSING_SCORE set to NaN (cheaper
+    # than a gather of every byte through a 256-entry float table).
+    answers = np.empty((scores.shape[0], len(columns)))
+    for start in range(0, scores.shape[0], 65_536):
+        block = np.take(scores[start : start + 65_536], columns, axis=1)
+        out = answers[start : start + 65_536]
+        out[...] = block
+        np.copyto(out, np.nan, where=block == MISSING_SCORE)
+    return answers
+
+
+def index_summary(
+    rows: DesignRows, score_items: Sequence[str], definition: IndexDefinition, groups: NDArray[np.int32] | None
+) -> AnswerSummary | None:
+    """The index's answers summed per segment of alike responses (with the same ``groups``, if any); None
+    when segments would be single rows."""
+    segments = segment_codes(rows, groups)
+    if segments is None:
+        return None
+    position = {code: i for i, code in enumerate(score_items)}
+    answers = np.take(rows.scores, [position[code] for code in definition.items], axis=1)
+    return summarise_answers(answers, definition.items, definition, segments, missing=MISSING_SCORE)
