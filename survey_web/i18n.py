@@ -8,8 +8,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "vi": {
         "switch": "English",
         "required": "bắt buộc",
-        "intro": "Ý kiến của Ông/Bà giúp cơ quan nhà nước phục vụ tốt hơn. Phiếu không hỏi tên, không cần tài khoản; "
-        "chỉ mất khoảng hai phút.",
+        "intro": "Ý kiến của Ông/Bà giúp cơ quan nhà nước phục vụ tốt hơn. Phiếu không hỏi tên, không cần tài khoản.",
+        "duration": "Phiếu có {questions} câu hỏi, mất khoảng {minutes} phút.",
+        "receipt_invalid": "Số hồ sơ chưa đúng: vui lòng chép lại từ giấy tiếp nhận (4–40 chữ cái, chữ số, dấu . / -).",
+        "dossier_next": "Kiểm tra số hồ sơ và tiếp tục",
+        "receipt_given": "Số hồ sơ được đánh giá: {number}",
+        "number_hint": "Nhập một số từ {min} đến {max}.",
+        "error_number": "Vui lòng nhập một số nguyên từ {min} đến {max}.",
         "privacy": "Câu trả lời được ghi nhận ẩn danh và chỉ dùng để đo lường sự hài lòng.",
         "first_step": "Thông tin về lượt phục vụ",
         "receipt": "Số hồ sơ (in trên giấy biên nhận)",
@@ -54,8 +59,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "switch": "Tiếng Việt",
         "required": "required",
-        "intro": "Your opinion helps public agencies serve you better. No name, no account; it takes about two "
-        "minutes.",
+        "intro": "Your opinion helps public agencies serve you better. No name, no account.",
+        "duration": "{questions} questions, about {minutes} minutes.",
+        "receipt_invalid": "This is not a dossier number: please copy it from your receipt (4–40 letters, digits, "
+        ". / -).",
+        "dossier_next": "Check the dossier number and continue",
+        "receipt_given": "Dossier rated: {number}",
+        "number_hint": "A number from {min} to {max}.",
+        "error_number": "Please enter a whole number from {min} to {max}.",
         "privacy": "Answers are recorded anonymously and used only to measure satisfaction.",
         "first_step": "About your visit",
         "receipt": "Dossier number (printed on your receipt)",

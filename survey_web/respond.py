@@ -12,21 +12,33 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from survey_api.clients import client_address
-from survey_api.collection.repository import response_by_id
 from survey_api.collection.schemas import ResponseIn
+from survey_api.collection.service import stored_response
 from survey_api.db.base import utcnow
 from survey_api.deps import SessionDep, SettingsDep
 from survey_api.errors import Conflict, DomainError, InvalidInput, TooManyRequests
 from survey_api.feedback import service as feedback
+from survey_api.feedback.rules import FeedbackRules
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of
 from survey_api.qr import images
+from survey_api.qr.forms import estimated_minutes, qr_sections
 from survey_api.qr.points import poster_signature_valid
-from survey_api.qr.service import LinkProblem, OpenLink, current_link, link_url, resolve, submit_through_link
+from survey_api.qr.service import (
+    LinkProblem,
+    OpenLink,
+    check_receipt,
+    current_link,
+    link_url,
+    resolve,
+    submit_through_link,
+)
 from survey_api.qr.signing import sign, verify
 from survey_api.routing import CommittingRoute
 from survey_api.settings import Settings
+from survey_web.feedback_pages.texts import REFERENCE_TEXTS
 from survey_web.i18n import TEXTS, language
+from survey_web.respond_form import form_view, read_answers, subtitle
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
@@ -88,7 +100,16 @@ def questionnaire(
         opened = resolve(session, settings, point, instrument, generation, signature)
     except LinkProblem as exc:
         return _problem(request, lang, exc)
-    response = _form_page(request, lang, opened, values={}, errors={}, response_id=uuid.uuid4(), started_at=utcnow())
+    response = _form_page(
+        request,
+        lang,
+        opened,
+        values={},
+        errors={},
+        response_id=uuid.uuid4(),
+        started_at=utcnow(),
+        dossier_step=opened.service_point.requires_receipt,
+    )
     if DEVICE_COOKIE not in request.cookies:
         response.set_cookie(DEVICE_COOKIE, uuid.uuid4().hex, max_age=365 * 86400, httponly=True, samesite="lax")
     return response
@@ -118,7 +139,7 @@ def answer(
             service_point=point,
             channel="qr",
             respondent_type=form.get("respondent_type", "person"),
-            answers=_answers(document, form),
+            answers=read_answers(document, form),
             started_at=_time(form.get("started_at")),
         )
         submit_through_link(
@@ -136,10 +157,7 @@ def answer(
         session.rollback()
         if not isinstance(exc, InvalidInput) or not exc.errors:
             return _problem(request, lang, exc)
-        t = TEXTS[lang]
-        errors = {
-            e["item"]: t["error_required"] if "required" in e["problem"] else t["error_value"] for e in exc.errors
-        }
+        errors = _messages(TEXTS[lang], exc)
         started = _time(form.get("started_at")) or utcnow()
         return _form_page(
             request,
@@ -150,10 +168,65 @@ def answer(
             response_id=payload.id,
             started_at=started,
             status=422,
+            dossier_step="receipt" in errors,
         )
     proof = _thanks_signature(settings, payload.id)
     thanks = f"/q/{point}/{instrument}/{generation}/{signature}/thanks?r={payload.id}&s={proof}"
     return RedirectResponse(thanks, status_code=303)
+
+
+@router.post(LINK + "/dossier", response_class=HTMLResponse)
+def dossier(
+    request: Request,
+    point: str,
+    instrument: str,
+    generation: int,
+    signature: str,
+    form: Form,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """The first step where a point asks for the dossier number: a used or malformed number is refused here,
+    before any question; a good one opens the questions (and is checked again when the answers come in)."""
+    lang = _language(request)
+    receipt = str(form.get("receipt", "")).strip()
+    try:
+        opened = resolve(session, settings, point, instrument, generation, signature)
+        _limit(request, settings, f"{point}/{instrument}/dossier")
+        check_receipt(session, settings, opened.service_point, receipt)
+        response_id = uuid.UUID(str(form.get("response_id", "")))
+    except ValueError:
+        return _problem(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
+    except DomainError as exc:
+        if isinstance(exc, LinkProblem | TooManyRequests) or not exc.errors:
+            return _problem(request, lang, exc)
+        return _form_page(
+            request,
+            lang,
+            opened,
+            values={"receipt": [receipt]},
+            errors=_messages(TEXTS[lang], exc),
+            response_id=uuid.uuid4(),
+            started_at=_time(form.get("started_at")) or utcnow(),
+            status=exc.status_code,
+            dossier_step=True,
+        )
+    started = _time(form.get("started_at")) or utcnow()
+    values = {"receipt": [receipt]}
+    return _form_page(request, lang, opened, values=values, errors={}, response_id=response_id, started_at=started)
+
+
+def _messages(t: dict[str, str], exc: DomainError) -> dict[str, str]:
+    """The page's message for each item the error names."""
+    messages = {}
+    for e in exc.errors:
+        if e["item"] == "receipt" and isinstance(exc, Conflict):
+            messages["receipt"] = t["receipt_used"]
+        elif e["item"] == "receipt" and "required" not in e["problem"]:
+            messages["receipt"] = t["receipt_invalid"]
+        else:
+            messages[e["item"]] = t["error_required"] if "required" in e["problem"] else t["error_value"]
+    return messages
 
 
 @router.get(LINK + "/thanks", response_class=HTMLResponse)
@@ -203,10 +276,10 @@ def leave_feedback(
             raise LinkProblem("tampered", "bad feedback form")
         opened = resolve(session, settings, point, instrument, generation, signature)
         _limit(request, settings, f"{point}/{instrument}/feedback")
-        answered = response_by_id(session, uuid.UUID(response_id))
+        answered = stored_response(session, uuid.UUID(response_id))
         if answered is None or answered.service_point_id != opened.service_point.id:
             raise LinkProblem("tampered", "the answer is not from this service point")
-        feedback.leave(
+        left = feedback.leave(
             session,
             response_id=answered.id,
             service_point=opened.service_point,
@@ -216,6 +289,7 @@ def leave_feedback(
             phone=str(form.get("phone", "")),
             email=str(form.get("email", "")),
             consent=form.get("consent") == "yes",
+            rules=FeedbackRules.from_settings(settings),
         )
     except InvalidInput as exc:
         return _page(
@@ -233,7 +307,8 @@ def leave_feedback(
         return _page(request, "thanks.html", lang, message=t["already"])
     except DomainError as exc:
         return _problem(request, lang, exc)
-    return _page(request, "thanks.html", lang, message=t["feedback_thanks"])
+    reference, words = left.reference, REFERENCE_TEXTS[lang]
+    return _page(request, "thanks.html", lang, message=t["feedback_thanks"], reference=reference, ref_t=words)
 
 
 @router.get("/posters/{point}/{instrument}", response_class=HTMLResponse)
@@ -264,8 +339,9 @@ def poster(
             "size": "A5" if size == "A5" else "A4",
             "title": document.title.vi,
             "purpose": document.description.vi if document.description else document.title.vi,
-            "unit_name": opened.unit.name,
+            "place": subtitle(opened.unit.name, opened.service_point.name),
             "point_name": opened.service_point.name,
+            "minutes": estimated_minutes(document, qr_sections(document)),
             "qr_svg": svg[svg.index("<svg") :],
             "link": url,
         },
@@ -301,21 +377,6 @@ def _time(value: object) -> datetime | None:
         return None
 
 
-def _answers(document: InstrumentDocument, form: FormData) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    for code, item in document.items_by_code().items():
-        raw = [str(v).strip() for v in form.getlist(f"a:{code}") if str(v).strip()]
-        if not raw:
-            continue
-        if item.type == "multiple_choice":
-            answers[code] = [int(v) if v.isdigit() else v for v in raw]
-        elif item.type == "free_text":
-            answers[code] = raw[0]
-        else:
-            answers[code] = int(raw[0]) if raw[0].isdigit() else raw[0]
-    return answers
-
-
 def _form_page(
     request: Request,
     lang: str,
@@ -326,50 +387,36 @@ def _form_page(
     response_id: uuid.UUID,
     started_at: datetime,
     status: int = 200,
+    dossier_step: bool = False,
 ) -> HTMLResponse:
     document = document_of(opened.version)
-    english = lang == "en"
-
-    def text(value: Any) -> str:
-        return str(value.en if english and value.en else value.vi)
-
-    sections: list[dict[str, Any]] = [
-        {
-            "title": text(section.title),
-            "questions": [
-                {
-                    "code": item.code,
-                    "type": item.type,
-                    "required": item.required,
-                    "text": text(item.text),
-                    "options": [{"value": o.value, "label": text(o.label)} for o in document.options_of(item)],
-                }
-                for item in section.items
-            ],
-        }
-        for section in document.sections
-    ]
-    labels = {item["code"]: item["text"] for section in sections for item in section["questions"]}
+    view = form_view(document, english=lang == "en")
     t = TEXTS[lang]
-    labels["receipt"] = t["receipt"]
+    labels = view.labels | {"receipt": t["receipt"]}
     kinds = list(document.respondent_types)
-    ask_type = len(kinds) > 1
     return _page(
         request,
         "respond.html",
         lang,
         status,
-        title=text(document.title),
-        unit_name=opened.unit.name,
-        point_name=opened.service_point.name,
-        sections=sections,
+        title=view_title(document, lang),
+        subtitle=subtitle(opened.unit.name, opened.service_point.name),
+        sections=view.sections,
         labels=labels,
         values=values,
         errors=errors,
         response_id=response_id,
         started_at=started_at.isoformat(),
         ask_receipt=opened.service_point.requires_receipt,
-        ask_respondent_type=ask_type,
+        dossier_step=dossier_step,
+        duration=t["duration"].format(questions=view.questions, minutes=view.minutes),
+        ask_respondent_type=len(kinds) > 1,
         respondent_types=kinds,
         first_step_title=t["first_step"],
+        base=request.url.path.removesuffix("/dossier"),
     )
+
+
+def view_title(document: InstrumentDocument, lang: str) -> str:
+    """The instrument's title in the page's language."""
+    return document.title.en if lang == "en" and document.title.en else document.title.vi

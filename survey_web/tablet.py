@@ -75,3 +75,9 @@ def asset(name: str) -> FileResponse:
     if name not in ASSETS:
         raise NotFound(f"no file {name}")
     return FileResponse(STATIC / name, media_type=MEDIA_TYPES[Path(name).suffix], headers=NO_CACHE)
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    """The site's icon, for browsers that ask for /favicon.ico whatever the page says (the pages link the SVG)."""
+    return FileResponse(STATIC / "icon-192.png", media_type=MEDIA_TYPES[".png"])

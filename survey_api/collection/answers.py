@@ -99,6 +99,20 @@ def _check_value(item: Item, allowed: frozenset[int], value: Any) -> str | None:
             return "give the answer as text"
         if len(value) > MAX_TEXT_LENGTH:
             return f"the text is longer than {MAX_TEXT_LENGTH} characters"
+    elif item.type == "integer":
+        return check_whole_number(item, value)
+    return None
+
+
+# --- integer items (age, distance, visit number): added for issue 12 point 4 ---------------------------------
+
+
+def check_whole_number(item: Item, value: Any) -> str | None:
+    """Why ``value`` is not a whole number within the item's ``min``–``max`` bounds (None when it is)."""
+    low = item.min if item.min is not None else 0
+    high = item.max if item.max is not None else 0
+    if type(value) is not int or not low <= value <= high:
+        return f"{value!r} is not a whole number from {low} to {high}"
     return None
 
 

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["verified", "secondary", "unverified", "draft"]
 Sector = Literal["administrative", "health", "education"]
-ItemType = Literal["scale_1_5", "score_0_100", "single_choice", "multiple_choice", "free_text"]
+ItemType = Literal["scale_1_5", "score_0_100", "single_choice", "multiple_choice", "free_text", "integer"]
+# Where an answer is collected; an item may be hidden on some of them (``Item.hidden_on``).
+Channel = Literal["qr", "web", "tablet", "paper", "import"]
 NUMERIC_TYPES: frozenset[str] = frozenset({"scale_1_5", "score_0_100", "single_choice"})
 CHOICE_TYPES: frozenset[str] = frozenset({"single_choice", "multiple_choice"})
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -51,6 +53,25 @@ class Item(_Strict):
     options: list[Option] | None = None
     confidence: Confidence | None = None
     note: str | None = None
+    # Channel visibility and whole-number bounds (see ``_visibility_and_bounds``).
+    hidden_on: list[Channel] = Field(default_factory=list)
+    min: int | None = None
+    max: int | None = None
+
+    def shown_on(self, channel: str) -> bool:
+        """Whether the item is asked on ``channel`` (e.g. interviewer-only items are hidden on ``qr``)."""
+        return channel not in self.hidden_on
+
+    @model_validator(mode="after")
+    def _visibility_and_bounds(self) -> Item:
+        if self.required and self.hidden_on:
+            raise ValueError(f"item {self.code}: a required item cannot be hidden on {self.hidden_on}")
+        if self.type == "integer":
+            if self.min is None or self.max is None or self.min > self.max:
+                raise ValueError(f"item {self.code}: an integer item needs bounds `min` ≤ `max`")
+        elif self.min is not None or self.max is not None:
+            raise ValueError(f"item {self.code}: only an integer item takes `min` and `max`")
+        return self
 
     @model_validator(mode="after")
     def _options_fit_type(self) -> Item:
@@ -189,6 +210,15 @@ class InstrumentDocument(_Strict):
     def score_items(self) -> list[str]:
         """Codes of the items whose answers are single numbers, packed into a response's scores."""
         return [code for code, item in self.items_by_code().items() if item.type in NUMERIC_TYPES]
+
+    def shown_on(self, channel: str) -> list[Section]:
+        """The sections as asked on ``channel``: hidden items left out, and sections left empty dropped."""
+        shown = []
+        for section in self.sections:
+            items = [item for item in section.items if item.shown_on(channel)]
+            if items:
+                shown.append(section.model_copy(update={"items": items}))
+        return shown
 
     def section_of(self) -> dict[str, str]:
         """Section code of every item."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from survey_api.db.models import InstrumentVersion
 from survey_api.instruments.document import InstrumentDocument
@@ -24,6 +24,9 @@ class ItemOut(BaseModel):
     text: str
     text_en: str | None = None
     options: list[OptionOut] = []
+    min: int | None = Field(default=None, description="Lowest answer of an integer item")
+    max: int | None = Field(default=None, description="Highest answer of an integer item")
+    hidden_on: list[str] = Field(default=[], description="Channels the item is not asked on (e.g. qr)")
 
 
 class SectionOut(BaseModel):
@@ -90,6 +93,9 @@ def version_out(version: InstrumentVersion, document: InstrumentDocument) -> Ins
                 options=[
                     OptionOut(value=o.value, label=o.label.vi, label_en=o.label.en) for o in document.options_of(item)
                 ],
+                min=item.min,
+                max=item.max,
+                hidden_on=list(item.hidden_on),
             )
             for section in document.sections
             for item in section.items

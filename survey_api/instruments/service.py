@@ -119,3 +119,38 @@ def document_of(version: InstrumentVersion) -> InstrumentDocument:
     if document is None:
         document = _documents[version.content_hash] = InstrumentDocument.model_validate(version.content)
     return document
+
+
+def version_for(session: Session, code: str, version: int | None) -> InstrumentVersion:
+    """Version ``version`` of the instrument ``code`` (default: its latest published one), or 404."""
+    instrument = repository.instrument_by_code(session, code)
+    if instrument is None:
+        raise NotFound(f"no instrument {code!r}")
+    chosen = (
+        repository.version_of(session, instrument.id, version)
+        if version is not None
+        else repository.latest_published(session, instrument.id)
+    )
+    if chosen is None:
+        raise NotFound(f"{code} has no {'version ' + str(version) if version else 'published version'}")
+    return chosen
+
+
+def instrument_by_code(session: Session, code: str) -> Instrument | None:
+    """The instrument with this code, if any."""
+    return repository.instrument_by_code(session, code)
+
+
+def version_by_id(session: Session, version_id: int) -> InstrumentVersion | None:
+    """A version by id, if any (any status)."""
+    return repository.version_by_id(session, version_id)
+
+
+def version_of(session: Session, instrument_id: int, version: int) -> InstrumentVersion | None:
+    """Version number ``version`` of an instrument, if any (any status)."""
+    return repository.version_of(session, instrument_id, version)
+
+
+def latest_published(session: Session, instrument_id: int) -> InstrumentVersion | None:
+    """The instrument's newest published version, if any."""
+    return repository.latest_published(session, instrument_id)

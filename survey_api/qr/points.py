@@ -12,6 +12,7 @@ from survey_api.db.models import OrgUnit, QrLink, ServicePoint, User
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.instruments import repository as instruments
 from survey_api.qr import images, repository, service
+from survey_api.qr.forms import default_instruments
 from survey_api.qr.schemas import ServicePointIn, ServicePointLinkOut
 from survey_api.qr.signing import sign, verify
 from survey_api.settings import Settings
@@ -38,7 +39,10 @@ def create(session: Session, body: ServicePointIn, *, user: User) -> ServicePoin
     session.add(point)
     session.flush()
     audit.record(session, user, "service_point.create", body.code)
-    for code in body.instruments:
+    codes = body.instruments
+    if codes is None:  # the kind's defaults, those that are loaded here
+        codes = [c for c in default_instruments(body.kind) if instruments.instrument_by_code(session, c)]
+    for code in codes:
         service.ensure_link(session, point, code, user=user)
     return point
 

@@ -25,7 +25,12 @@ class ServicePointIn(BaseModel):
     unit: str
     kind: str = Field(min_length=1, max_length=32, examples=["one_stop_counter", "ward", "clinic", "school"])
     requires_receipt: StrictBool = False  # JSON true or false, not 0 or "yes"
-    instruments: list[str] = Field(default_factory=list, description="Instrument codes to make QR links for")
+    instruments: list[str] | None = Field(
+        default=None,
+        description="Instrument codes to make QR links for; default: those of the point's kind "
+        "(one_stop_counter: one-stop-dossier, clinic: health-outpatient, ward: health-inpatient, "
+        "school: education-parents)",
+    )
 
 
 class LinkIn(BaseModel):

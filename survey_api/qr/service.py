@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from survey_api import audit
 from survey_api.collection import service as collection
-from survey_api.collection.repository import response_by_id
 from survey_api.collection.schemas import ResponseIn
+from survey_api.collection.service import stored_response
 from survey_api.db.base import utcnow
 from survey_api.db.models import InstrumentVersion, OrgUnit, QrLink, ServicePoint, User
 from survey_api.errors import Conflict, Gone, InvalidInput, NotFound
@@ -125,6 +125,22 @@ def normalise_receipt(receipt: str) -> str:
     return value
 
 
+def check_receipt(session: Session, settings: Settings, point: ServicePoint, receipt: str | None) -> str:
+    """The keyed hash of a dossier number not yet used at ``point``: 422 when missing or malformed, 409 when
+    an answer was already given for it. Asked on the form's first step and again when the answers come in."""
+    if not receipt:
+        raise InvalidInput(
+            "this service point asks for the dossier number printed on your receipt",
+            errors=[{"item": "receipt", "problem": "this question is required and has no answer"}],
+        )
+    number = normalise_receipt(receipt)
+    # Also as hashed under a key before a rotation: a number used then still answers only once.
+    claims = keyed_hashes(settings.verification_keys, f"receipt:{point.code}", number)
+    if any(repository.receipt_claimed(session, point.id, claim) for claim in claims):
+        raise _receipt_used()
+    return keyed_hash(settings.secret_key, f"receipt:{point.code}", number)
+
+
 def submit_through_link(
     session: Session,
     settings: Settings,
@@ -138,21 +154,9 @@ def submit_through_link(
     and flagged (kept, excluded from indices) when the device answered here recently or the link is
     receiving a burst of answers."""
     point = opened.service_point
-    if response_by_id(session, payload.id) is not None:
+    if stored_response(session, payload.id) is not None:
         return collection.submit(session, payload)  # a replay: acknowledged or refused as such
-    receipt_hash = None
-    if point.requires_receipt:
-        if not receipt:
-            raise InvalidInput(
-                "this service point asks for the dossier number printed on your receipt",
-                errors=[{"item": "receipt", "problem": "this question is required and has no answer"}],
-            )
-        number = normalise_receipt(receipt)
-        receipt_hash = keyed_hash(settings.secret_key, f"receipt:{point.code}", number)
-        # Also as hashed under a key before a rotation: a number used then still answers only once.
-        claims = keyed_hashes(settings.verification_keys, f"receipt:{point.code}", number)
-        if any(repository.receipt_claimed(session, point.id, claim) for claim in claims):
-            raise _receipt_used()
+    receipt_hash = check_receipt(session, settings, point, receipt) if point.requires_receipt else None
     now = utcnow()
     flags: list[str] = []
     devices = keyed_hashes(settings.verification_keys, "device", device_id) if device_id else []

@@ -59,6 +59,19 @@
     });
   }
 
+  // A number outside its bounds (or not whole) is wrong even when the question is optional.
+  function problem(question) {
+    var number = question.querySelector("input[type=number]");
+    if (number && number.value.trim() !== "") {
+      var value = Number(number.value);
+      var low = Number(number.min), high = Number(number.max);
+      var bad = !Number.isInteger(value) || (number.min !== "" && value < low) || (number.max !== "" && value > high);
+      if (bad) return question.dataset.rangeMessage || d.requiredMessage;
+    }
+    if (question.hasAttribute("data-required") && !answered(question)) return d.requiredMessage;
+    return "";
+  }
+
   function mark(question, message) {
     var error = question.querySelector(".error");
     var fields = question.querySelectorAll("input, textarea");
@@ -71,19 +84,23 @@
 
   function valid(step) {
     var first = null;
-    step.querySelectorAll(".q[data-required]").forEach(function (q) {
-      var ok = answered(q);
-      mark(q, ok ? "" : d.requiredMessage);
-      if (!ok && !first) first = q.querySelector("input, textarea");
+    step.querySelectorAll(".q[data-required], .q[data-range-message]").forEach(function (q) {
+      var message = problem(q);
+      mark(q, message);
+      if (message && !first) first = q.querySelector("input, textarea");
     });
     if (first) first.focus();
     return !first;
   }
 
-  form.addEventListener("change", function (event) {
+  // An error goes away as soon as the answer is given (a click on an option, a key typed), never on blur:
+  // clearing it when the field loses focus moved the "Next" button away from under the finger, so the
+  // first tap after an error did nothing.
+  function settle(event) {
     var q = event.target.closest(".q");
-    if (q && q.classList.contains("invalid") && answered(q)) mark(q, "");
-  });
+    if (q && q.classList.contains("invalid") && !problem(q)) mark(q, "");
+  }
+  form.addEventListener("input", settle);
   back.addEventListener("click", function () { show(current - 1, true); });
   next.addEventListener("click", function () { if (valid(steps[current])) show(current + 1, true); });
   form.addEventListener("submit", function (event) {

@@ -24,6 +24,8 @@ def complete_answers(inst: dict[str, Any], scale_value: int = 4) -> dict[str, An
             continue
         elif item["type"] == "score_0_100":
             answers[item["code"]] = 80
+        elif item["type"] == "integer":
+            answers[item["code"]] = item["min"]
         elif item["type"] == "single_choice":
             answers[item["code"]] = item["options"][0]["value"]
         elif item["type"] == "multiple_choice":

@@ -15,7 +15,7 @@ from survey_api.db.models.instruments import PublishedVersionImmutable
 from survey_api.instruments.loader import InstrumentFileError, load_instrument_file, official_instrument_files
 from tests.conftest import Db
 
-OFFICIAL = {"sipas", "health-inpatient", "health-outpatient", "health-workers", "education-parents"}
+OFFICIAL = {"sipas", "health-inpatient", "health-outpatient", "health-workers", "education-parents", "one-stop-dossier"}
 
 
 def official_document(code: str) -> dict[str, Any]:

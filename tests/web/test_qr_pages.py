@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from survey_api.auth.service import create_user, issue_token
 from survey_api.db.models import AuditEntry, Feedback, FeedbackContact, ReceiptClaim, Response
 from tests.conftest import Db
 from tests.web.qr_helpers import decode_qr, form_fields, make_point
@@ -217,9 +218,14 @@ def test_feedback_and_contact_are_stored_apart_from_the_answers(
     assert "0909" not in str(response.answers)
     listed = client.get("/api/v1/feedback", headers=admin).json()
     assert listed[0]["has_contact"] is True and "phone" not in listed[0]
-    assert client.get(f"/api/v1/feedback/{feedback.id}/contact", headers=admin).json()["phone"] == "0909 000 111"
+    # Only the managers of the unit handling it read the contact details; the province office does not.
+    assert client.get(f"/api/v1/feedback/{feedback.id}/contact", headers=admin).status_code == 403
+    with db() as session:
+        manager = create_user(session, username="district-manager", role="unit_manager", unit_id=feedback.unit_id)
+        handling = {"Authorization": f"Bearer {issue_token(session, manager, name='test')}"}
+    assert client.get(f"/api/v1/feedback/{feedback.id}/contact", headers=handling).json()["phone"] == "0909 000 111"
     assert client.delete(f"/api/v1/feedback/{feedback.id}/contact", headers=admin).status_code == 204
-    assert client.get(f"/api/v1/feedback/{feedback.id}/contact", headers=admin).status_code == 404
+    assert client.get(f"/api/v1/feedback/{feedback.id}/contact", headers=handling).status_code == 404
     tampered = client.post(action, data=fields | {"s": "x" * 16, "text": "again"})
     assert tampered.status_code == 404
 

@@ -60,6 +60,8 @@ def fill_interview(page: Any, inst: dict[str, Any], scale_value: int) -> None:
     """Answer every 1–5 item and every required item, by tapping and typing as a volunteer would."""
     for item in inst["items"]:
         field = page.locator(f'fieldset[data-item="{item["code"]}"]')
+        while not field.is_visible():  # one section per page: turn to the item's page
+            page.click("#page-next")
         if item["type"] == "scale_1_5":
             field.locator("label.choice").nth(scale_value - 1).click()
         elif not item["required"]:
@@ -68,6 +70,8 @@ def fill_interview(page: Any, inst: dict[str, Any], scale_value: int) -> None:
             field.locator("label.choice").first.click()
         elif item["type"] == "score_0_100":
             field.locator("input").fill("80")
+        elif item["type"] == "integer":
+            field.locator("input").fill(str(item["min"]))
         else:
             field.locator("textarea").fill("Ổn")
 
@@ -227,6 +231,8 @@ def test_an_interview_left_half_way_survives_a_reload_and_is_sent_whole(
     context.set_offline(True)
     page.click("button.start-contact")
     page.click("#outcome-completed")
+    while not page.locator(f'fieldset[data-item="{first_scale}"]').is_visible():
+        page.click("#page-next")  # one section per page
     page.locator(f'fieldset[data-item="{first_scale}"] label.choice').nth(1).click()  # 2 on the 1–5 scale
     page.wait_for_function(
         """async (key) => {

@@ -100,7 +100,17 @@ async function loadAssignments() {
   });
   if (reply.status === 401) throw new sync.SignedOut("phiên đăng nhập đã hết hạn");
   if (!reply.ok) throw new Error(`máy chủ trả lời ${reply.status}`);
-  bundle = await reply.json();
+  const fresh = await reply.json();
+  // An assignment past its end date stays on the tablet, marked late, while the server still lists it for
+  // staff: keep the cached copy of any ended one the reply leaves out (with its instrument).
+  const listed = new Set(fresh.assignments.map((a) => a.id));
+  const ended = (bundle ? bundle.assignments : []).filter((a) => !listed.has(a.id) && isPast(a.ends_on));
+  fresh.assignments.push(...ended);
+  for (const a of ended) {
+    const kept = bundle.instruments.find((i) => i.id === a.instrument_version);
+    if (kept && !fresh.instruments.some((i) => i.id === kept.id)) fresh.instruments.push(kept);
+  }
+  bundle = fresh;
   bundle.fetchedAt = new Date().toISOString();
   await store.set(`bundle:${session.username}`, bundle);
 }
@@ -172,6 +182,14 @@ async function showDraft(slot) {
   );
 }
 
+// Today's date on the tablet, as the server writes dates (YYYY-MM-DD).
+function today() {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 10);
+}
+const isPast = (day) => Boolean(day) && day < today();
+const dayOf = (day) => day.split("-").reverse().join("/");
+
 function instrumentOf(assignment) {
   return bundle.instruments.find((i) => i.id === assignment.instrument_version);
 }
@@ -181,8 +199,18 @@ function assignmentCard(assignment) {
   const start = h("button", { type: "button", class: "start-contact", dataset: { assignment: assignment.id } }, "Tiếp cận người trả lời");
   start.addEventListener("click", () => contactView(assignment));
   const quota = assignment.quota ? ` · chỉ tiêu ${assignment.quota} phiếu` : "";
-  return h("article", { class: "card", dataset: { assignment: assignment.id } },
+  // Late: the server says so (past its end with work left), or a copy kept on the tablet has since ended.
+  const late = assignment.late || isPast(assignment.ends_on);
+  const plan = assignment.plan_name || assignment.plan || null;
+  const period = [
+    assignment.starts_on ? `Từ ngày ${dayOf(assignment.starts_on)}` : null,
+    assignment.ends_on ? `Hạn hoàn thành: ${dayOf(assignment.ends_on)}` : "Không có hạn hoàn thành",
+  ].filter(Boolean).join(" · ");
+  return h("article", { class: late ? "card late" : "card", dataset: { assignment: assignment.id } },
     h("h3", {}, assignment.instrument_title),
+    late ? h("p", { class: "late-note" }, `Trễ hạn: đã quá hạn hoàn thành ngày ${dayOf(assignment.ends_on)}`) : null,
+    plan ? h("p", { class: "plan" }, `Kế hoạch: ${plan}`) : null,
+    h("p", { class: "due" }, period),
     h("p", {}, place, quota),
     h("p", { class: "hint" }, `Đã hoàn thành (máy chủ ghi nhận): ${assignment.progress.completed}`,
       assignment.sample ? ` · danh sách mẫu: ${assignment.sample.length} (chưa tiếp cận: ${assignment.progress.not_contacted})` : ""),
@@ -261,19 +289,51 @@ function interviewView(assignment, caseRef, draft = null) {
   form.addEventListener("change", saveDraft);
   form.addEventListener("input", saveDraft);
   if (!draft) saveDraft();
-  const problem = h("p", { class: "error", role: "alert" });
+  const problem = h("div", { class: "error", role: "alert", id: "missing" });
   const done = h("button", { type: "submit", id: "finish" }, "Hoàn thành phiếu");
+  const pages = [...form.querySelectorAll("section.page")];
+  const progress = h("p", { class: "hint", id: "page-progress", "aria-live": "polite" });
+  const back = h("button", { type: "button", class: "secondary", id: "page-back" }, "Quay lại");
+  const next = h("button", { type: "button", id: "page-next" }, "Tiếp theo");
+  let current = 0;
+  const showPage = (index, focus = true) => {
+    current = Math.max(0, Math.min(index, pages.length - 1));
+    pages.forEach((page, i) => (page.hidden = i !== current));
+    progress.textContent = `Phần ${current + 1}/${pages.length}: ${pages[current].querySelector("h2").textContent}`;
+    back.hidden = current === 0;
+    next.hidden = current === pages.length - 1;
+    if (focus) {
+      window.scrollTo(0, 0);
+      pages[current].querySelector("h2").focus();
+    }
+  };
+  back.addEventListener("click", () => showPage(current - 1));
+  next.addEventListener("click", () => showPage(current + 1));
+  // Each missing question by its words, as a link to its page.
+  const missingList = (items) => h("ul", {}, ...items.map((item) => {
+    const set = form.querySelector(`fieldset[data-item="${CSS.escape(item.code)}"]`);
+    const link = h("a", { href: `#${set.id}` }, item.text.replace(/[\s:.…]+$/, ""));
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      showPage(pages.findIndex((page) => page.contains(set)), false);
+      set.scrollIntoView({ block: "center" });
+      set.querySelector("input, textarea")?.focus();
+    });
+    return h("li", {}, link);
+  }));
   const cancel = h("button", { type: "button", class: "secondary", id: "cancel" }, "Hủy phiếu");
   cancel.addEventListener("click", () => {
     if (confirm("Hủy phiếu này? Các câu trả lời sẽ không được lưu.")) store.remove(draftKey()).then(() => home());
   });
-  form.append(problem, h("div", { class: "actions" }, done, cancel));
+  form.prepend(progress);
+  form.append(problem, h("div", { class: "actions" }, back, next, done, cancel));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { answers, missing, respondentType } = readForm(form, instrument);
     if (missing.length) {
-      problem.textContent = `Còn ${missing.length} câu cần trả lời hoặc sửa: ${missing.join(", ")}`;
-      form.querySelector("fieldset.missing")?.scrollIntoView({ block: "center" });
+      problem.replaceChildren(h("p", {}, `Còn ${missing.length} câu cần trả lời hoặc sửa. Chạm vào một câu để đến đó:`),
+        missingList(missing));
+      problem.scrollIntoView({ block: "center" });
       return;
     }
     const response = {
@@ -290,12 +350,12 @@ function interviewView(assignment, caseRef, draft = null) {
     if ((assignment.sample || []).some((entry) => entry.ref === caseRef)) {
       Object.assign(response, { assignment: assignment.id, case_ref: caseRef });
     }
-    await store.enqueue("response", session.username, response, `Phiếu ${instrument.code}`);
+    await store.enqueue("response", session.username, response, `Phiếu: ${instrument.title}`);
     const attempt = attemptBody(assignment, caseRef, "completed", { response_id: response.id });
     await store.enqueue("attempt", session.username, attempt, "Tiếp cận: hoàn thành phỏng vấn");
     await store.remove(draftKey());
+    home(navigator.onLine ? "Đã lưu phiếu trên máy; đang gửi lên máy chủ…" : "Đã lưu phiếu trên máy; phiếu sẽ được gửi khi có mạng.");
     sync.syncNow().catch(() => {});
-    home("Đã lưu phiếu trên máy; phiếu sẽ được gửi khi có mạng.");
   });
   show(
     "interview",
@@ -303,6 +363,7 @@ function interviewView(assignment, caseRef, draft = null) {
     h("p", { class: "hint" }, "Đọc to từng câu hỏi và các phương án trả lời, rồi chọn câu trả lời của người được hỏi."),
     form,
   );
+  showPage(0, false);
 }
 
 // --- start --------------------------------------------------------------------------------------
@@ -311,7 +372,10 @@ sync.onChange(async (info) => {
   const note = document.getElementById("sync-note");
   if (info.state === "syncing") note.textContent = "Đang gửi…";
   else if (info.state === "offline") note.textContent = "Đang mất mạng: phiếu được giữ trên máy, sẽ tự gửi khi có mạng.";
-  else if (info.state === "done") note.textContent = `Đã đồng bộ lúc ${info.at.toLocaleTimeString("vi-VN")}`;
+  else if (info.state === "done") {
+    note.textContent = `Đã đồng bộ lúc ${info.at.toLocaleTimeString("vi-VN")}`;
+    if (info.sent > 0) await afterSync();
+  }
   else if (info.state === "failed") note.textContent = `Chưa gửi được (${info.error}); thử lại sau ${Math.round(info.retryIn / 1000)} giây`;
   else if (info.state === "signed-out") {
     // Never take the screen away in the middle of an interview; the queue waits for the next sign-in.
@@ -320,6 +384,18 @@ sync.onChange(async (info) => {
   }
   await refreshStatus();
 });
+
+// After something was sent: the home screen says so (no longer "will be sent") and shows the server's counts.
+async function afterSync() {
+  if (!session) return;
+  const left = (await store.outbox()).filter((e) => e.owner === session.username && e.kind === "response" && e.state === "queued");
+  try {
+    await loadAssignments();
+  } catch {
+    // the counts stay as cached; the queue is what matters here
+  }
+  if (screen === "home") home(left.length ? `Còn ${left.length} phiếu chờ gửi.` : "Đã gửi xong: máy chủ đã nhận mọi phiếu trên máy.");
+}
 
 async function main() {
   setNetwork();

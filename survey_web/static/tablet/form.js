@@ -1,6 +1,7 @@
 // Rendering an instrument as an interview form, and reading the answers back.
 // Item types: scale_1_5, single_choice (radio buttons), multiple_choice (checkboxes), score_0_100
-// (a whole number), free_text.
+// and integer (a whole number within bounds), free_text. Items hidden on the tablet channel are left out.
+// The form is paginated by section: one page per section, the volunteer moves with Back / Next.
 
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -22,18 +23,19 @@ const RESPONDENT_TYPES = { person: "Người dân", organisation: "Tổ chức" 
 
 function itemField(item, n) {
   const id = `q-${n}`;
-  const legend = h("legend", {}, `${item.code}. ${item.text}`, item.required ? " *" : "");
-  const set = h("fieldset", { class: "item", dataset: { item: item.code, type: item.type } }, legend);
+  const legend = h("legend", { id: `${id}-label` }, item.text, item.required ? " (bắt buộc)" : "");
+  const set = h("fieldset", { class: "item", id: `item-${id}`, dataset: { item: item.code, type: item.type } }, legend);
   if (item.type === "scale_1_5" || item.type === "single_choice" || item.type === "multiple_choice") {
     const kind = item.type === "multiple_choice" ? "checkbox" : "radio";
     item.options.forEach((option, k) => {
       const input = h("input", { type: kind, name: id, id: `${id}-${k}`, value: option.value });
-      set.append(h("label", { class: "choice", for: `${id}-${k}` }, input, `${option.value}. ${option.label}`));
+      set.append(h("label", { class: "choice", for: `${id}-${k}` }, input, option.label));
     });
-  } else if (item.type === "score_0_100") {
+  } else if (item.type === "score_0_100" || item.type === "integer") {
+    const [low, high] = bounds(item);
     set.append(
-      h("label", { class: "field", for: id }, "Điểm từ 0 đến 100",
-        h("input", { type: "number", id, name: id, min: 0, max: 100, step: 1, inputmode: "numeric" })),
+      h("label", { class: "field", for: id }, `Số từ ${low} đến ${high}`,
+        h("input", { type: "number", id, name: id, min: low, max: high, step: 1, inputmode: "numeric" })),
     );
   } else {
     set.append(h("label", { class: "field", for: id }, "Câu trả lời", h("textarea", { id, name: id, rows: 3 })));
@@ -41,7 +43,10 @@ function itemField(item, n) {
   return set;
 }
 
-// The form of an instrument: sections in order, every item with a label the volunteer reads aloud.
+const bounds = (item) => (item.type === "integer" ? [item.min, item.max] : [0, 100]);
+const shown = (item) => !(item.hidden_on || []).includes("tablet");
+
+// The form of an instrument: one page per section, every item with a label the volunteer reads aloud.
 export function renderForm(instrument) {
   const form = h("form", { class: "interview", novalidate: true });
   if (instrument.respondent_types.length > 1) {
@@ -56,19 +61,27 @@ export function renderForm(instrument) {
   const items = new Map(instrument.items.map((item) => [item.code, item]));
   let n = 0;
   for (const section of instrument.sections) {
-    form.append(h("h2", { class: "section-title" }, section.title));
-    for (const code of section.items) form.append(itemField(items.get(code), n++));
+    const fields = section.items.map((code) => items.get(code)).filter(shown);
+    if (!fields.length) continue;
+    const page = h("section", { class: "page", dataset: { page: form.querySelectorAll("section.page").length } },
+      h("h2", { class: "section-title", tabindex: -1 }, section.title));
+    for (const item of fields) page.append(itemField(item, n++));
+    form.append(page);
   }
+  const first = form.querySelector("section.page");
+  const respondent = form.querySelector(':scope > fieldset[data-item="respondent_type"]');
+  if (first && respondent) first.querySelector("h2").after(respondent);
   return form;
 }
 
-// The answers given, and the items still to fix (required and unanswered, or out of range);
-// with mark, those items are outlined for the volunteer.
+// The answers given, and the items still to fix (required and unanswered, or out of range: the item
+// objects, so that the volunteer is told their questions in words); with mark, they are outlined.
 export function readForm(form, instrument, mark = true) {
   const answers = {};
   const missing = [];
   for (const item of instrument.items) {
     const set = form.querySelector(`fieldset[data-item="${CSS.escape(item.code)}"]`);
+    if (!set) continue;
     let value = null;
     if (item.type === "multiple_choice") {
       const checked = [...set.querySelectorAll("input:checked")].map((i) => Number(i.value));
@@ -76,11 +89,12 @@ export function readForm(form, instrument, mark = true) {
     } else if (item.type === "scale_1_5" || item.type === "single_choice") {
       const checked = set.querySelector("input:checked");
       value = checked ? Number(checked.value) : null;
-    } else if (item.type === "score_0_100") {
+    } else if (item.type === "score_0_100" || item.type === "integer") {
       const raw = set.querySelector("input").value.trim();
+      const [low, high] = bounds(item);
       value = raw === "" ? null : Number(raw);
-      if (value !== null && !(Number.isInteger(value) && value >= 0 && value <= 100)) {
-        missing.push(item.code);
+      if (value !== null && !(Number.isInteger(value) && value >= low && value <= high)) {
+        missing.push(item);
         set.classList.toggle("missing", mark);
         continue;
       }
@@ -91,7 +105,7 @@ export function readForm(form, instrument, mark = true) {
     if (mark) set.classList.remove("missing");
     if (value !== null) answers[item.code] = value;
     else if (item.required) {
-      missing.push(item.code);
+      missing.push(item);
       if (mark) set.classList.add("missing");
     }
   }
@@ -104,8 +118,9 @@ export function fillForm(form, instrument, answers, respondentType) {
   for (const item of instrument.items) {
     if (!(item.code in answers)) continue;
     const set = form.querySelector(`fieldset[data-item="${CSS.escape(item.code)}"]`);
+    if (!set) continue;
     const value = answers[item.code];
-    if (item.type === "score_0_100") set.querySelector("input").value = value;
+    if (item.type === "score_0_100" || item.type === "integer") set.querySelector("input").value = value;
     else if (item.type === "free_text") set.querySelector("textarea").value = value;
     else {
       const chosen = Array.isArray(value) ? value : [value];
