@@ -1,0 +1,1 @@
+"""Ranking units by the satisfaction index, with each rank's plausible range."""
