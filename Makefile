@@ -36,7 +36,7 @@ lint: $(STAMP)
 
 pytest: $(STAMP)
 	.ci/system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 clean:
 	rm -rf $(VENV) survey.db survey.db-*

@@ -34,9 +34,13 @@ from survey_api.instruments.router import router as instruments_router
 from survey_api.limits import MB, RequestLimits
 from survey_api.margins.router import router as margins_router
 from survey_api.openapi import allowed_methods, document_errors
+from survey_api.openrosa.router import router as openrosa_router
 from survey_api.plans.router import router as plans_router
+from survey_api.publications.router import router as publications_router
 from survey_api.qr.router import router as qr_router
+from survey_api.rankings.router import router as rankings_router
 from survey_api.ratelimit import make_limiter
+from survey_api.reports.router import router as reports_router
 from survey_api.security_headers import SecurityHeaders
 from survey_api.settings import Settings, get_settings
 from survey_api.units.router import router as units_router
@@ -84,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(plans_router)
     app.include_router(exports_router)
     app.include_router(users_router)
+    app.include_router(openrosa_router)
+    app.include_router(rankings_router)
+    app.include_router(publications_router)
+    app.include_router(reports_router)
     install_api_docs(app)
     _add_error_handlers(app)
     _add_middleware(app, settings)
@@ -103,7 +111,7 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
         max_upload_bytes=settings.max_upload_mb * MB,
         item_lists=BATCH_ITEM_LISTS,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, embed_ancestors=settings.embed_ancestors)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

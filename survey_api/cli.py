@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from survey_api.roles import ROLES
 
-from survey_api import migrations
-from survey_api.db.engine import make_engine, make_sessionmaker, transaction
-from survey_api.db.models.users import ROLES
-from survey_api.estimate_cli import register as register_estimate
-from survey_api.imports.cli import register as register_import
-from survey_api.settings import get_settings
-from survey_api.users.cli import register as register_user
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# Commands whose arguments are defined in their own modules (``register(subparsers)``). A module is imported
+# only when its command runs, so that `survey --help` and the light commands do not load numpy, scipy or the
+# database layer; the help lines here are what `survey --help` shows.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "estimate": ("survey_api.estimate_cli", "design-based means or proportions with SEs and CIs from a CSV file"),
+    "import": ("survey_api.imports.cli", "import responses from a CSV file (all rows or none)"),
+    "user": ("survey_api.users.cli", "user accounts"),
+    "feedback": ("survey_api.feedback.cli", "feedback and petitions"),
+    "report": ("survey_api.reports.cli", "a periodic report (DOCX, PDF or XLSX) for an instrument and period"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``survey`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_named(arguments))
+    args = parser.parse_args(arguments)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
@@ -30,8 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+def _command_named(arguments: list[str]) -> str | None:
+    """The command the arguments name (the first one not an option), if any."""
+    return next((argument for argument in arguments if not argument.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every built-in subcommand, and of the lazy ones fully only ``command``."""
     parser = argparse.ArgumentParser(prog="survey", description="Citizen satisfaction survey platform")
     commands = parser.add_subparsers(title="commands")
 
@@ -73,25 +87,36 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("files", nargs="*", type=Path)
     chk.set_defaults(func=_instruments_check)
 
-    register_estimate(commands)
-    register_import(commands)
-    register_user(commands)
+    for name, (module, summary) in LAZY_COMMANDS.items():
+        if name == command:
+            importlib.import_module(module).register(commands)
+        else:
+            commands.add_parser(name, help=summary)
     return parser
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from survey_api import migrations
+    from survey_api.settings import get_settings
+
     migrations.upgrade(get_settings().database_url, args.revision)
     print(f"database at {args.revision}")
     return 0
 
 
 def _db_downgrade(args: argparse.Namespace) -> int:
+    from survey_api import migrations
+    from survey_api.settings import get_settings
+
     migrations.downgrade(get_settings().database_url, args.revision)
     print(f"database at {args.revision}")
     return 0
 
 
 def _db_check(_args: argparse.Namespace) -> int:
+    from survey_api import migrations
+    from survey_api.settings import get_settings
+
     migrations.check(get_settings().database_url)
     print("models and migrations agree")
     return 0
@@ -110,6 +135,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from survey_api.logging_config import LOGGING
+    from survey_api.settings import get_settings
 
     settings = get_settings()
     # The web package wraps the API; naming it by string keeps survey_api free of imports of survey_web.
@@ -171,6 +197,9 @@ def _instruments_check(args: argparse.Namespace) -> int:
 
 
 def _session() -> AbstractContextManager[Session]:
+    from survey_api.db.engine import make_engine, make_sessionmaker, transaction
+    from survey_api.settings import get_settings
+
     return transaction(make_sessionmaker(make_engine(get_settings().database_url)))
 
 

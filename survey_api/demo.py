@@ -15,11 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey_api.auth.repository import user_by_username
-from survey_api.auth.service import create_user
-from survey_api.collection.repository import response_by_id
+from survey_api.auth.service import create_user, user_by_username
 from survey_api.collection.schemas import ResponseIn
-from survey_api.collection.service import submit
+from survey_api.collection.service import stored_response, submit
 from survey_api.db.base import utcnow
 from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, ServicePoint
 from survey_api.instruments.document import InstrumentDocument
@@ -59,12 +57,12 @@ class _Point:
     satisfaction: float
 
 
-def load_demo(session: Session, *, responses_per_point: int = 28, seed: int = 2022) -> str:
+def load_demo(session: Session, *, responses_per_point: int = 40, seed: int = 2022) -> str:
     """Load instruments, units, service points and responses; returns a one-line summary."""
     versions = {v.instrument.code: v for v in load_official(session)}
     points = _load_units(session)
     created = 0
-    if response_by_id(session, _demo_id(0)) is None:
+    if stored_response(session, _demo_id(0)) is None:
         created = _load_responses(session, versions, points, responses_per_point, random.Random(seed))
     summary = f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
     password = _load_volunteer(session, versions["sipas"])
@@ -144,7 +142,8 @@ def _load_units(session: Session) -> dict[str, tuple[_Point, ServicePoint]]:
                 f"Bộ phận Một cửa {name}",
                 "one_stop_counter",
                 code,
-                ("sipas",),
+                # The counter form first (what a desk's QR opens), and SIPAS for the sampled-survey figures.
+                ("one-stop-dossier", "sipas"),
                 0.78 + index * 0.02,
             )
         )
@@ -256,6 +255,8 @@ def _answers(document: InstrumentDocument, satisfaction: float, rng: random.Rand
         elif item.type == "multiple_choice":
             options = [o.value for o in document.options_of(item)]
             answers[code] = sorted(rng.sample(options, k=rng.randint(1, min(3, len(options)))))
+        elif item.type == "integer" and item.min is not None and item.max is not None:
+            answers[code] = rng.randint(item.min, min(item.max, item.min + 60))
         elif item.type == "free_text" and item.required:
             answers[code] = "Không có ý kiến thêm."
     return answers

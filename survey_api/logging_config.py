@@ -1,10 +1,11 @@
 """Logging of ``survey serve``: uvicorn's own configuration, with no secrets or personal data in the access log.
 
 The access log keeps no signed address: a QR link's signature (``/q/<point>/<instrument>/<generation>/…``,
-also before ``/thanks`` and ``/feedback``) and the query strings of QR and poster pages (the thank-you proof
-``s=``, the poster's ``sig=``) are replaced by ``…``, and elsewhere the values of query parameters that carry
-secrets (``token=``, ``s=``, ``sig=``…). The app itself logs no requests, bodies or answers; SQL parameters
-of failed statements stay out of tracebacks (the engine's ``hide_parameters``).
+also before ``/thanks`` and ``/feedback``), the query strings of QR and poster pages (the thank-you proof
+``s=``, the poster's ``sig=``) and a feedback reference (``/phan-anh/<reference>``) are replaced by ``…``, and
+elsewhere the values of query parameters that carry secrets (``token=``, ``s=``, ``sig=``…). The app itself
+logs no requests, bodies or answers; SQL parameters of failed statements stay out of tracebacks (the
+engine's ``hide_parameters``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ HIDDEN = "…"
 # Pages whose addresses are signed: the whole query string goes, and the QR signature segment.
 _SIGNED_PAGES = ("/q/", "/posters/")
 _SIGNATURE_SEGMENT = 5  # "", "q", point, instrument, generation, signature
-_SECRET_PARAMETERS = frozenset({"s", "sig", "token", "access_token", "key", "password", "secret"})
+_SECRET_PARAMETERS = frozenset({"s", "sig", "token", "access_token", "key", "password", "secret", "ma"})
+# A feedback reference reads its item without signing in: like a key, it is not logged (in the path, or
+# typed into the lookup form as ``ma=``).
+_REFERENCE_PAGE = "/phan-anh/"
 
 
 def redact(target: str) -> str:
     """A request target (path and query string) as the access log may keep it."""
     path, mark, query = target.partition("?")
     plain = unquote(path)
+    if plain.startswith(_REFERENCE_PAGE) and len(plain) > len(_REFERENCE_PAGE):
+        return _REFERENCE_PAGE + HIDDEN + (f"?{HIDDEN}" if mark else "")
     if plain.startswith(_SIGNED_PAGES):
         # Quoted again, so that what the path decodes to cannot forge log lines.
         segments = [quote(segment, safe="@:+,;=!$'()*") for segment in plain.split("/")]

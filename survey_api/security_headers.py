@@ -9,6 +9,8 @@ those and nothing else.
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +25,9 @@ DOCS_CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# The one page meant to be framed: the public results' embed view (/ket-qua/<id>/nhung), for the provincial
+# portal; which sites may frame it is a setting (SURVEY_EMBED_ANCESTORS).
+EMBED_PATH = re.compile(r"^/ket-qua/\d+/nhung/?$")
 HSTS = "max-age=31536000; includeSubDomains"
 COMMON = {
     "X-Content-Type-Options": "nosniff",
@@ -35,14 +40,17 @@ COMMON = {
 class SecurityHeaders:
     """Adds the headers to every HTTP answer the wrapped app sends (errors included)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, embed_ancestors: str = "'self'") -> None:
         self.app = app
+        self.embed_csp = STRICT_CSP.replace("frame-ancestors 'none'", f"frame-ancestors {embed_ancestors}")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else STRICT_CSP
+        path = scope["path"]
+        embedded = EMBED_PATH.match(path) is not None
+        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else self.embed_csp if embedded else STRICT_CSP
         https = scope.get("scheme") == "https"
 
         async def with_headers(message: Message) -> None:
@@ -50,7 +58,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 headers.setdefault("Content-Security-Policy", csp)
                 for name, value in COMMON.items():
-                    headers.setdefault(name, value)
+                    if not (embedded and name == "X-Frame-Options"):
+                        headers.setdefault(name, value)
                 if https:
                     headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)

@@ -66,6 +66,40 @@ class Settings(BaseSettings):
     # `max_upload_mb`; larger is 413 before it is read.
     max_body_mb: int = 10
     max_upload_mb: int = 200
+    # Sites that may show the public results' embed view in a frame (CSP frame-ancestors sources), e.g.
+    # "https://lamdong.gov.vn"; every other page may not be framed at all.
+    embed_ancestors: str = "'self' https:"
+    # The periodic reports' header (Nghị định 30/2020/NĐ-CP): the issuing body (parent first), the number line
+    # left for the clerk to fill in, and the place before the date.
+    report_issuer: tuple[str, ...] = ("UBND TỈNH LÂM ĐỒNG", "SỞ NỘI VỤ")
+    report_number: str = "Số:       /BC-SNV"
+    report_place: str = "Lâm Đồng"
+    # Feedback and petitions (survey_api/feedback): working days to answer each kind; the public-holiday
+    # calendar (a CSV of `date,name`; empty: the shipped Vietnamese holidays 2026–2027); an answer element
+    # whose mean score is below `feedback_low_score` is shown to the unit as a low-scored element.
+    feedback_due_working_days: dict[str, int] = {"feedback": 15, "petition": 10}
+    feedback_holidays_file: str = ""
+    feedback_low_score: float = 3.0
+    # Contact details are purged this many days after the item is closed or rejected; the server purges at
+    # start and every `feedback_purge_every_hours` (0: only `survey feedback purge`, e.g. from cron).
+    feedback_contact_retention_days: int = 30
+    feedback_purge_every_hours: float = 6.0
+    # Lookups of a reference code (/phan-anh/<reference>) allowed per client and minute.
+    feedback_lookups_per_client_per_minute: int = 30
+    # E-mail to citizens who consented (empty host: no e-mail is sent).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_sender: str = "khaosat@localhost"
+    smtp_timeout_seconds: float = 10.0
+    # OpenRosa (ODK Collect, survey_api/openrosa): seconds a Digest nonce is accepted (then the client is
+    # asked to sign again, `stale=true`); the Digest challenges in order of preference (ODK Collect takes the
+    # first it supports; MD5 first because every client has it); the largest submission XML.
+    openrosa_nonce_seconds: int = 300
+    openrosa_digest_algorithms: list[Literal["MD5", "SHA-256"]] = ["MD5", "SHA-256"]
+    openrosa_max_submission_mb: int = 2
 
     @model_validator(mode="after")
     def _require_secret_in_production(self) -> Settings:

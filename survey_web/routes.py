@@ -8,6 +8,9 @@ from fastapi.responses import HTMLResponse
 from survey_api.deps import SessionDep
 from survey_api.instruments.service import list_published
 from survey_api.routing import CommittingRoute
+from survey_web.feedback_pages.public import router as feedback_public_router
+from survey_web.feedback_pages.staff import router as feedback_staff_router
+from survey_web.feedback_pages.staff_actions import router as feedback_staff_actions_router
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
@@ -17,3 +20,9 @@ router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 def home(request: Request, session: SessionDep) -> HTMLResponse:
     """The landing page: what the platform measures and which instruments are live."""
     return templates.TemplateResponse(request, "home.html", {"versions": list_published(session)})
+
+
+# Feedback: the citizen's reference page (/phan-anh) and the staff pages (/staff/feedback).
+router.include_router(feedback_public_router)
+router.include_router(feedback_staff_router)
+router.include_router(feedback_staff_actions_router)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from survey_api.auth import repository
+from survey_api.auth.digest_secrets import digest_secrets
 from survey_api.auth.security import hash_password, new_token, token_digest, verify_nobody, verify_password
 from survey_api.auth.throttle import SignInThrottle
 from survey_api.db.base import utcnow
@@ -18,6 +19,11 @@ from survey_api.errors import Forbidden, InvalidInput, Unauthorized
 from survey_api.settings import Settings, get_settings
 
 MIN_PASSWORD_LENGTH = 10
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    """The account with this username, if any."""
+    return repository.user_by_username(session, username)
 
 
 def check_password_policy(password: str) -> None:
@@ -50,6 +56,8 @@ def create_user(
         unit_id=unit_id,
         password_hash=hash_password(password) if password else None,
     )
+    if password:
+        _set_digest_secrets(user, password)
     session.add(user)
     session.flush()
     return user
@@ -59,8 +67,16 @@ def set_password(session: Session, user: User, password: str) -> int:
     """Replace a user's password and revoke their tokens (signed-in devices must sign in again); tokens revoked."""
     check_password_policy(password)
     user.password_hash = hash_password(password)
+    _set_digest_secrets(user, password)
     session.flush()
     return repository.revoke_tokens(session, user, utcnow())
+
+
+def _set_digest_secrets(user: User, password: str) -> None:
+    """Store the HTTP Digest secrets of ODK Collect's sign-in (survey_api/openrosa) for the roles that use it."""
+    secrets = digest_secrets(user.username, user.role, password)
+    user.digest_ha1_md5 = secrets.md5 if secrets else None
+    user.digest_ha1_sha256 = secrets.sha256 if secrets else None
 
 
 def disable_user(session: Session, user: User) -> int:

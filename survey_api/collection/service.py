@@ -10,12 +10,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from survey_api.collection import lookups, plan_link, repository
+from survey_api.collection import lookups, repository
 from survey_api.collection.answers import check_answers, pack_scores
 from survey_api.collection.schemas import ResponseIn, ResponseOut, response_out
 from survey_api.db.base import utcnow
+from survey_api.db.models import Response
 from survey_api.errors import Conflict, DomainError, InvalidInput
 from survey_api.hashing import canonical_digest
+from survey_api.plans import cases as plans
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 # A client completion time further from the server's clock than this is not trusted for periods.
@@ -101,6 +103,11 @@ def submit(
     return outcome
 
 
+def stored_response(session: Session, response_id: uuid.UUID) -> Response | None:
+    """The response stored under this id, read from the database (None when there is none)."""
+    return repository.response_by_id(session, response_id)
+
+
 def prepare(
     session: Session,
     payload: ResponseIn,
@@ -125,7 +132,7 @@ def prepare(
             errors=[{"item": "assignment", "problem": "required with case_ref"}],
         )
     if payload.assignment is not None:
-        values.update(plan_link.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
+        values.update(plans.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
     return Prepared(values, digest, payload.service_point)
 
 

@@ -107,6 +107,9 @@ class AssignmentOut(BaseModel):
     note: str | None
     sample: list[SampleEntry] | None
     progress: Progress
+    late: bool = Field(
+        False, description="Past its end date with work left (the quota not met, or entries not contacted)"
+    )
 
 
 class MyAssignments(BaseModel):

@@ -20,7 +20,7 @@ from sampling import aapor_response_rates
 from survey_api import audit
 from survey_api.auth import repository as users
 from survey_api.auth.service import create_user
-from survey_api.collection import repository as collection
+from survey_api.collection.lookups import point_ids
 from survey_api.collection.schemas import ResponseIn
 from survey_api.collection.service import LOCAL_TIME, submit
 from survey_api.db.base import utcnow
@@ -30,6 +30,7 @@ from survey_api.db.models import Assignment, ContactAttempt, InstrumentVersion, 
 from survey_api.db.models.instruments import DRAFT
 from survey_api.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from survey_api.fieldwork import repository
+from survey_api.fieldwork.lateness import is_late
 from survey_api.fieldwork.schemas import (
     MAX_BATCH,
     AssignmentIn,
@@ -43,12 +44,11 @@ from survey_api.fieldwork.schemas import (
     VolunteerOut,
 )
 from survey_api.hashing import canonical_digest
-from survey_api.instruments import repository as instruments
+from survey_api.instruments import service as instruments
 from survey_api.instruments.schemas import version_out
 from survey_api.instruments.service import document_of
 from survey_api.payloads import printable, value_problem
-from survey_api.units.repository import unit_by_code
-from survey_api.units.scope import subtree, visible_units
+from survey_api.units.service import subtree, unit_by_code, visible_units
 
 VOLUNTEER = "volunteer"
 log = logging.getLogger(__name__)
@@ -149,7 +149,7 @@ def create_assignment(session: Session, actor: User, payload: AssignmentIn) -> A
         )
     service_point_id = unit_id = None
     if payload.service_point is not None:
-        point = collection.service_point_by_code(session, payload.service_point)
+        point = point_ids(session, payload.service_point)
         if point is None:
             raise InvalidInput(f"no service point {payload.service_point!r}", errors=[{"item": "service_point"}])
         service_point_id, unit_id = point.id, point.unit_id
@@ -191,9 +191,13 @@ def list_assignments(session: Session, actor: User, volunteer: str | None = None
 
 
 def my_assignments(session: Session, user: User) -> MyAssignments:
-    """What a signed-in volunteer's tablet caches: the current assignments and their instruments whole."""
+    """What a signed-in volunteer's tablet caches: the current assignments, those past their end date with work
+    left (late, so that the volunteer sees them as the staff do), and their instruments whole."""
     today = utcnow().astimezone(LOCAL_TIME).date()
-    found = repository.assignments(session, volunteer_id=user.id, current_on=today)
+    every = repository.assignments(session, volunteer_id=user.id)
+    listed = assignments_out(session, every)
+    shown = {a.id for a in listed if a.ends_on is None or a.ends_on >= today or a.late}
+    found = [a for a in every if a.id in shown]
     versions: dict[int, InstrumentVersion] = {}
     for assignment in found:
         version = instruments.version_by_id(session, assignment.instrument_version_id)
@@ -201,7 +205,7 @@ def my_assignments(session: Session, user: User) -> MyAssignments:
             versions[version.id] = version
     return MyAssignments(
         volunteer=volunteers_out(session, [user])[0],
-        assignments=assignments_out(session, found),
+        assignments=[a for a in listed if a.id in shown],
         instruments=[version_out(v, document_of(v)) for v in versions.values()],
         server_time=utcnow(),
     )
@@ -219,7 +223,9 @@ def assignments_out(session: Session, found: Sequence[Assignment]) -> list[Assig
         assert attempt.assignment_id is not None
         attempts[attempt.assignment_id].append(attempt)
     result = []
+    today = utcnow().astimezone(LOCAL_TIME).date()
     for a in found:
+        counted = progress(attempts[a.id], sample=[e["ref"] for e in a.sample or []])
         version = instruments.version_by_id(session, a.instrument_version_id)
         assert version is not None
         unit = units.get(a.unit_id) if a.unit_id is not None else None
@@ -240,7 +246,8 @@ def assignments_out(session: Session, found: Sequence[Assignment]) -> list[Assig
                 ends_on=a.ends_on,
                 note=a.note,
                 sample=[SampleEntry.model_validate(e) for e in a.sample] if a.sample is not None else None,
-                progress=progress(attempts[a.id], sample=[e["ref"] for e in a.sample or []]),
+                progress=counted,
+                late=is_late(a.ends_on, a.quota, counted.completed, counted.not_contacted, today),
             )
         )
     return result

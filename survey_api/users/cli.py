@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from survey_api.db.models.users import ROLES
+from survey_api.roles import ROLES
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from survey_api.estimates.levels import compute_levels
-from survey_api.instruments.document import IndexDefinition, Text
+from sampling import compute_index
+from survey_api.estimates.definition import SCALES, typed_index
+from survey_api.instruments.document import IndexDefinition
 from tests.api.helpers import collector, instrument, submission
 from tests.conftest import Db
 
@@ -156,9 +157,9 @@ def test_item_mean_aggregation_reproduces_the_published_2024_sipas_figure() -> N
     matrix = np.full((rows, 39), 2, dtype=np.uint8)
     matrix[:8384, :23] = 4  # 83.84% satisfied on every policy item
     matrix[:8409, 23:] = 5  # 84.09% satisfied on every service item
-    result = compute_levels(matrix, {c: i for i, c in enumerate(codes)}, definition, {c: Text(vi=c) for c in codes})
-    assert [round(g.satisfied * 100, 2) for g in result.groups if g.satisfied is not None] == [83.84, 84.09]
-    assert result.overall.satisfied is not None
-    assert round(result.overall.satisfied * 100, 2) == 83.94
+    result = compute_index(matrix, codes, None, typed_index(definition, SCALES["scale_1_5"]))
+    groups = [lv.satisfied.estimate for lv in result.levels if lv.kind == "group"]
+    assert [round(g * 100, 2) for g in groups] == [83.84, 84.09]
+    assert round(result.level("SIPAS").satisfied.estimate * 100, 2) == 83.94
     # A plain mean of the two group figures would give 83.97: the item count must weigh.
     assert round((0.8384 + 0.8409) / 2 * 100, 2) == 83.97

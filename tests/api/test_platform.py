@@ -87,7 +87,7 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     subprocess.run([*run, "db", "upgrade"], check=True, env=env, capture_output=True)
     first = subprocess.run([*run, "demo"], check=True, env=env, capture_output=True, text=True).stdout
     second = subprocess.run([*run, "demo"], check=True, env=env, capture_output=True, text=True).stdout
-    assert "5 instruments" in first and " 0 new responses" not in first
+    assert "6 instruments" in first and " 0 new responses" not in first
     assert "tnv-demo / " in first
     assert second.strip().endswith(" 0 new responses")
 

@@ -110,6 +110,13 @@ def test_assignments_reach_the_volunteers_tablet_with_whole_instruments(
     assert client.get("/api/v1/me/assignments").status_code == 401
     listed = client.get("/api/v1/assignments", params={"volunteer": volunteer.username}, headers=manager.headers)
     assert len(listed.json()) == 2
+    # Ended with its quota not met: late, and still on the volunteer's tablet (as the staff see it).
+    behind = assign(
+        client, manager, volunteer, official["sipas"], quota=10, starts_on="2020-01-01", ends_on=str(yesterday)
+    )
+    assert behind.status_code == 201 and behind.json()["late"] is True
+    mine = client.get("/api/v1/me/assignments", headers=volunteer.headers).json()["assignments"]
+    assert [(a["id"], a["late"]) for a in mine] == [(reply.json()["id"], False), (behind.json()["id"], True)]
 
 
 def test_assignment_rules(client: TestClient, person: MakePerson, volunteer: Person, official: dict[str, int]) -> None:

@@ -50,6 +50,10 @@ SERVE = (
         ("/api/v1/indices?instrument=sipas&token=abc&S=x", "/api/v1/indices?instrument=sipas&token=…&S=…"),
         ("/healthz", "/healthz"),
         ("/q/desk", "/q/desk"),
+        ("/phan-anh/AH97-HDCY-QB0P-K48M", "/phan-anh/…"),
+        ("/phan-anh/AH97-HDCY-QB0P-K48M?lang=en", "/phan-anh/…?…"),
+        ("/phan-anh?ma=ah97+hdcy+qb0p+k48m", "/phan-anh?ma=…"),
+        ("/phan-anh", "/phan-anh"),
     ],
 )
 def test_redact(target: str, logged: str) -> None:

@@ -2,10 +2,11 @@
 
 from survey_api.db.base import Base
 from survey_api.db.models.audit import AuditEntry
-from survey_api.db.models.feedback import Feedback, FeedbackContact
+from survey_api.db.models.feedback import Feedback, FeedbackContact, FeedbackEvent
 from survey_api.db.models.fieldwork import Assignment, ContactAttempt
 from survey_api.db.models.instruments import Instrument, InstrumentVersion
 from survey_api.db.models.plans import FrameUnit, SampleUnit, SamplingPlan
+from survey_api.db.models.publications import Publication
 from survey_api.db.models.qr import QrLink, ReceiptClaim
 from survey_api.db.models.rate_limits import RateWindow
 from survey_api.db.models.response_arrivals import ResponseArrival
@@ -22,11 +23,13 @@ __all__ = [
     "ContactAttempt",
     "Feedback",
     "FeedbackContact",
+    "FeedbackEvent",
     "FrameUnit",
     "Instrument",
     "InstrumentVersion",
     "OrgUnit",
     "PopulationMargin",
+    "Publication",
     "QrLink",
     "RateWindow",
     "ReceiptClaim",

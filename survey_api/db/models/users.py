@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey_api.db.base import Base, utcnow
 from survey_api.db.types import UTCDateTime
+from survey_api.roles import ROLES
 
-ROLES = ("admin", "analyst", "unit_manager", "volunteer")
+__all__ = ["ROLES", "ApiToken", "User"]
 
 
 class User(Base):
@@ -28,6 +29,10 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # HTTP Digest secrets (HA1 = H(username:realm:password)) for ODK Collect (survey_api/openrosa), set with the
+    # password and only for the roles that may use OpenRosa; None: the password was set before, or another role.
+    digest_ha1_md5: Mapped[str | None] = mapped_column(String(32))
+    digest_ha1_sha256: Mapped[str | None] = mapped_column(String(64))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
