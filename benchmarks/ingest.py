@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import shutil
 import signal
 import socket
@@ -30,28 +29,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from ingest_load import Tally, load
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-@dataclass
-class Tally:
-    latencies: list[float] = field(default_factory=list)
-    acknowledged: set[str] = field(default_factory=set)
-    sent: set[str] = field(default_factory=set)
-    errors: dict[str, int] = field(default_factory=dict)
-    retries: int = 0
-    server_cpu: float | None = None
-
-    def error(self, kind: str) -> None:
-        self.errors[kind] = self.errors.get(kind, 0) + 1
 
 
 def main() -> int:
@@ -81,12 +67,12 @@ def main() -> int:
     body_template = _answers_body(env, version, point)
     server = _start(env, port, args.workers)
     try:
-        baseline = None if args.skip_baselines else asyncio.run(_load(port, args.clients, 5.0, None, None))
+        baseline = None if args.skip_baselines else asyncio.run(load(port, args.clients, 5.0, None, None))
         tally = Tally()
         disruption = _disruption(args, env, port, server)
         cpu_before = _cpu_seconds(server.pid)
         started = time.perf_counter()
-        asyncio.run(_load(port, args.clients, args.seconds, (token, body_template), tally, disruption))
+        asyncio.run(load(port, args.clients, args.seconds, (token, body_template), tally, disruption))
         elapsed = time.perf_counter() - started
         tally.server_cpu = _cpu_seconds(server.pid) - cpu_before if disruption is None else None
         server = disruption.server if disruption else server
@@ -260,96 +246,6 @@ def _disruption(
     if args.restart_db:
         return Disruption(args.seconds / 2, "restart-db", env, port, args.workers, server)
     return None
-
-
-async def _load(
-    port: int,
-    clients: int,
-    seconds: float,
-    submit: tuple[str, bytes] | None,
-    tally: Tally | None,
-    disruption: Disruption | None = None,
-) -> float:
-    """Run the clients; with ``submit`` post responses, else GET /healthz. Returns requests per second."""
-    tally = tally if tally is not None else Tally()
-    stop_at = time.perf_counter() + seconds
-    tasks = [asyncio.create_task(_client(port, stop_at, submit, tally)) for _ in range(clients)]
-    if disruption is not None:
-        tasks.append(asyncio.create_task(disruption.run()))
-    await asyncio.gather(*tasks)
-    return len(tally.latencies) / seconds
-
-
-async def _client(port: int, stop_at: float, submit: tuple[str, bytes] | None, tally: Tally) -> None:
-    reader = writer = None
-    pending: str | None = None
-    while True:
-        if pending is None and time.perf_counter() >= stop_at:
-            break
-        if submit is not None and pending is None:
-            pending = str(uuid.uuid4())
-            tally.sent.add(pending)
-        request = _request(submit, pending)
-        try:
-            if writer is None:
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            assert reader is not None
-            started = time.perf_counter()
-            writer.write(request)
-            status, close = await asyncio.wait_for(_read_response(reader), timeout=60)
-            elapsed = time.perf_counter() - started
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            if writer is not None:
-                writer.close()
-            reader = writer = None
-            tally.retries += 1
-            if isinstance(exc, asyncio.TimeoutError):
-                tally.error("timeout")
-            await asyncio.sleep(0.05 + random.random() * 0.1)
-            continue
-        if close:
-            writer.close()
-            reader = writer = None
-        if status in (200, 201):
-            tally.latencies.append(elapsed)
-            if pending is not None:
-                tally.acknowledged.add(pending)
-            pending = None
-        elif status == 503 or status >= 500:
-            tally.error(f"HTTP {status}")
-            tally.retries += 1
-            await asyncio.sleep(0.05)
-        else:
-            tally.error(f"HTTP {status}")
-            pending = None
-
-
-def _request(submit: tuple[str, bytes] | None, response_id: str | None) -> bytes:
-    if submit is None:
-        return b"GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n"
-    token, template = submit
-    body = template.replace(b"{ID}", (response_id or "").encode())
-    head = (
-        "POST /api/v1/responses HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-        f"Authorization: Bearer {token}\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-    if "content-length" in headers:
-        await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding") == "chunked":
-        while True:
-            size = int((await reader.readline()).strip(), 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    return status, headers.get("connection") == "close"
 
 
 def _stored(env: dict[str, str], ids: set[str]) -> int:

@@ -14,18 +14,17 @@ effective n is ``(sum w)^2 / sum w^2`` over the rows that count in the estimate.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special, stats
 
 from ._errors import EstimationError
 from ._util import BoolArray, FloatArray, IntArray, as_float, bincount
 from .design import Design
+from .intervals import CI_METHODS, CIMethod, proportion_ci, t_quantile
 from .variance import taylor_variance
 
 __all__ = [
@@ -42,8 +41,6 @@ __all__ = [
     "total",
 ]
 
-CIMethod = Literal["logit", "beta", "wilson", "wald"]
-CI_METHODS: tuple[str, ...] = get_args(CIMethod)
 Statistic = Literal["mean", "proportion", "total", "ratio"]
 
 _CHUNK_CELLS = 16_000_000
@@ -97,65 +94,6 @@ class Estimate:
             "ci_method": self.ci_method,
             "boundary": self.boundary,
         }
-
-
-def t_quantile(level: float, df: int | float) -> float:
-    """Two-sided t quantile for ``level`` at ``df`` degrees of freedom (at least 1)."""
-    if not 0 < level < 1:
-        raise EstimationError(f"level must lie in (0, 1), got {level}")
-    return _t_quantile(float(level), max(float(df), 1.0))
-
-
-@functools.lru_cache(maxsize=4096)
-def _t_quantile(level: float, df: float) -> float:
-    # An index has hundreds of levels sharing a few degrees of freedom; scipy's ppf costs a millisecond.
-    return float(stats.t.ppf(0.5 + level / 2, df))
-
-
-def proportion_ci(
-    p: float, se: float, df: int, level: float = 0.95, method: CIMethod = "logit", n_rows: int | None = None
-) -> tuple[float, float, bool]:
-    """CI of a proportion as R's ``svyciprop`` (logit, beta = Korn–Graubard, wald = ``mean``) or wilson.
-
-    Returns ``(low, high, boundary)``; at p = 0 or 1, or a zero SE, the interval collapses to p with the flag.
-    ``n_rows`` (rows in the domain) gives the Korn–Graubard df correction ``qt(α/2, n-1)/qt(α/2, df)``.
-    """
-    if method not in CI_METHODS:
-        raise EstimationError(f"CI method must be one of {', '.join(CI_METHODS)}, got {method!r}")
-    if not np.isfinite(p):
-        return float("nan"), float("nan"), False
-    if p <= 0.0 or p >= 1.0 or not se > 0:
-        return p, p, p <= 0.0 or p >= 1.0
-    t = t_quantile(level, df)
-    alpha = 1 - level
-    pf = np.float64(p)
-    with np.errstate(all="ignore"):
-        if method == "wald":
-            return p - t * se, p + t * se, False
-        if method == "logit":
-            centre = special.logit(pf)
-            half = t * se / (pf * (1 - pf))
-            return float(special.expit(centre - half)), float(special.expit(centre + half)), False
-        n_eff = float(np.clip(pf * (1 - pf) / (np.float64(se) * se), 1e-12, 1e15))
-        if method == "beta":
-            rows = n_rows if n_rows is not None else int(min(np.ceil(n_eff), 2**31))
-            corr = stats.t.ppf(alpha / 2, max(rows - 1, 1)) / stats.t.ppf(alpha / 2, max(df, 1))
-            n_eff = n_eff * corr * corr
-            try:
-                low = float(stats.beta.ppf(alpha / 2, n_eff * pf, n_eff * (1 - pf) + 1))
-            except (OverflowError, FloatingPointError):  # shape parameters beyond double range
-                low = float("nan")
-            try:
-                high = float(stats.beta.ppf(1 - alpha / 2, n_eff * pf + 1, n_eff * (1 - pf)))
-            except (OverflowError, FloatingPointError):
-                high = float("nan")
-            low = 0.0 if not np.isfinite(low) else min(max(low, 0.0), p)
-            high = 1.0 if not np.isfinite(high) else max(min(high, 1.0), p)
-            return low, high, False
-        z2 = t * t
-        centre = (pf + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
-        half = t * np.sqrt(pf * (1 - pf) / n_eff + z2 / (4 * n_eff * n_eff)) / (1 + z2 / n_eff)
-        return float(max(centre - half, 0.0)), float(min(centre + half, 1.0)), False
 
 
 def domain_codes(

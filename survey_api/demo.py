@@ -23,7 +23,7 @@ from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, Service
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of, load_official
 from survey_api.qr.service import ensure_link
-from survey_api.units.repository import unit_by_code
+from survey_api.units.service import unit_by_code
 
 DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11")
 MAP_OF_2022 = date(2004, 1, 1)

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from survey_api.app import create_app as create_api_app
 from survey_api.logging_config import install_filters
 from survey_api.settings import Settings
+from survey_web.posters import router as posters_router
 from survey_web.public_results import router as public_results_router
 from survey_web.respond import router as respond_router
 from survey_web.routes import router
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.include_router(router)
     app.include_router(respond_router)
+    app.include_router(posters_router)
     app.include_router(tablet_router)
     app.include_router(staff_router)
     app.include_router(public_results_router)

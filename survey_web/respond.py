@@ -1,15 +1,14 @@
-"""The respondent's pages behind a QR link: the questionnaire, the thank-you page, feedback, posters."""
+"""The respondent's pages behind a QR link: the questionnaire, the dossier step, the thank-you page, feedback."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from starlette.datastructures import FormData
 
 from survey_api.clients import client_address
 from survey_api.collection.schemas import ResponseIn
@@ -21,15 +20,10 @@ from survey_api.feedback import service as feedback
 from survey_api.feedback.rules import FeedbackRules
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of
-from survey_api.qr import images
-from survey_api.qr.forms import estimated_minutes, qr_sections
-from survey_api.qr.points import poster_signature_valid
 from survey_api.qr.service import (
     LinkProblem,
     OpenLink,
     check_receipt,
-    current_link,
-    link_url,
     resolve,
     submit_through_link,
 )
@@ -37,26 +31,15 @@ from survey_api.qr.signing import sign, verify
 from survey_api.routing import CommittingRoute
 from survey_api.settings import Settings
 from survey_web.feedback_pages.texts import REFERENCE_TEXTS
-from survey_web.i18n import TEXTS, language
+from survey_web.i18n import TEXTS
+from survey_web.pages import LANGUAGE_COOKIE, Form
+from survey_web.pages import page_language as _language
 from survey_web.respond_form import form_view, read_answers, subtitle
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 LINK = "/q/{point}/{instrument}/{generation}/{signature}"
 DEVICE_COOKIE = "sv_device"
-LANGUAGE_COOKIE = "sv_lang"
-
-
-async def form_data(request: Request) -> FormData:
-    """The posted form (read in the event loop, so that the endpoint itself can stay synchronous)."""
-    return await request.form()
-
-
-Form = Annotated[FormData, Depends(form_data)]
-
-
-def _language(request: Request) -> str:
-    return language(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
 
 
 def _page(request: Request, name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -68,7 +51,7 @@ def _page(request: Request, name: str, lang: str, status: int = 200, **context: 
     return response
 
 
-def _problem(request: Request, lang: str, exc: DomainError) -> HTMLResponse:
+def problem_page(request: Request, lang: str, exc: DomainError) -> HTMLResponse:
     t = TEXTS[lang]
     if isinstance(exc, LinkProblem):
         message = t[exc.reason]
@@ -99,7 +82,7 @@ def questionnaire(
     try:
         opened = resolve(session, settings, point, instrument, generation, signature)
     except LinkProblem as exc:
-        return _problem(request, lang, exc)
+        return problem_page(request, lang, exc)
     response = _form_page(
         request,
         lang,
@@ -151,12 +134,12 @@ def answer(
             receipt=str(form.get("receipt", "")) or None,
         )
     except (ValidationError, ValueError):
-        return _problem(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
+        return problem_page(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
     except DomainError as exc:
         # The page answers normally, so undo here what the failed submission may have written.
         session.rollback()
         if not isinstance(exc, InvalidInput) or not exc.errors:
-            return _problem(request, lang, exc)
+            return problem_page(request, lang, exc)
         errors = _messages(TEXTS[lang], exc)
         started = _time(form.get("started_at")) or utcnow()
         return _form_page(
@@ -196,10 +179,10 @@ def dossier(
         check_receipt(session, settings, opened.service_point, receipt)
         response_id = uuid.UUID(str(form.get("response_id", "")))
     except ValueError:
-        return _problem(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
+        return problem_page(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
     except DomainError as exc:
         if isinstance(exc, LinkProblem | TooManyRequests) or not exc.errors:
-            return _problem(request, lang, exc)
+            return problem_page(request, lang, exc)
         return _form_page(
             request,
             lang,
@@ -243,7 +226,7 @@ def thanks(
     """The thank-you page, with an optional feedback form."""
     lang = _language(request)
     if not verify(settings.verification_keys, s, "thanks", r):
-        return _problem(request, lang, LinkProblem("tampered", "bad thank-you link"))
+        return problem_page(request, lang, LinkProblem("tampered", "bad thank-you link"))
     return _page(
         request,
         "thanks.html",
@@ -306,46 +289,9 @@ def leave_feedback(
     except Conflict:
         return _page(request, "thanks.html", lang, message=t["already"])
     except DomainError as exc:
-        return _problem(request, lang, exc)
+        return problem_page(request, lang, exc)
     reference, words = left.reference, REFERENCE_TEXTS[lang]
     return _page(request, "thanks.html", lang, message=t["feedback_thanks"], reference=reference, ref_t=words)
-
-
-@router.get("/posters/{point}/{instrument}", response_class=HTMLResponse)
-def poster(
-    request: Request,
-    point: str,
-    instrument: str,
-    expires: int,
-    sig: str,
-    session: SessionDep,
-    settings: SettingsDep,
-    size: str = "A4",
-) -> Response:
-    """A printable A4 or A5 poster with the QR code (the address comes signed from the service-point API)."""
-    if not poster_signature_valid(settings, point, instrument, expires, sig):
-        return _problem(request, "vi", LinkProblem("tampered", "poster link expired or altered"))
-    try:
-        opened = current_link(session, point, instrument)
-    except LinkProblem as exc:
-        return _problem(request, "vi", exc)
-    url = link_url(settings, str(request.base_url), point, instrument, opened.link.generation)
-    document = document_of(opened.version)
-    svg = images.svg(url).decode()
-    return templates.TemplateResponse(
-        request,
-        "poster.html",
-        {
-            "size": "A5" if size == "A5" else "A4",
-            "title": document.title.vi,
-            "purpose": document.description.vi if document.description else document.title.vi,
-            "place": subtitle(opened.unit.name, opened.service_point.name),
-            "point_name": opened.service_point.name,
-            "minutes": estimated_minutes(document, qr_sections(document)),
-            "qr_svg": svg[svg.index("<svg") :],
-            "link": url,
-        },
-    )
 
 
 def _limit(request: Request, settings: Settings, link: str) -> None:

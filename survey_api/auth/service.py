@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +24,21 @@ MIN_PASSWORD_LENGTH = 10
 def user_by_username(session: Session, username: str) -> User | None:
     """The account with this username, if any."""
     return repository.user_by_username(session, username)
+
+
+def users_in(session: Session, units: set[int] | None = None, role: str | None = None) -> Sequence[User]:
+    """Accounts by username, optionally only those of ``units`` and of ``role``."""
+    return repository.users(session, units, role)
+
+
+def tokens_of(session: Session, user: User) -> Sequence[ApiToken]:
+    """An account's tokens, newest first."""
+    return repository.tokens_of(session, user)
+
+
+def token_of(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """One of an account's tokens by id."""
+    return repository.token_of(session, user, token_id)
 
 
 def check_password_policy(password: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey_api.collection import repository
 from survey_api.db.models.instruments import DRAFT
-from survey_api.instruments import repository as instruments
+from survey_api.instruments import service as instruments
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of
 

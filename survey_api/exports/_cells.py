@@ -20,17 +20,22 @@ from numpy.typing import NDArray
 
 from survey_api.db.models.responses import MISSING_SCORE
 from survey_api.estimates.current import WeightKey
+from survey_api.exports._bytes import (
+    PAD,
+    Bytes,
+    Codes,
+    _constants,
+    _days,
+    _instants,
+    _padded,
+    _row_starts,
+    _uuids,
+)
 from survey_api.exports._read import DESIGN_TEXTS, Chunk, Texts
 
-PAD = 0xFF
 _PADDING = bytes([PAD])
 # Rows × padded width of one block of output at most; a chunk with long free texts is written in parts.
 BLOCK_BYTES = 16 * 2**20
-_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
-_DIGITS = np.frombuffer(b"0123456789", np.uint8)
-_DASHES = (8, 12, 16, 20)
-Bytes = NDArray[np.uint8]
-Codes = tuple[NDArray[np.intp], list[str | None]]  # a code per row, and the distinct values (None = NULL)
 
 
 @dataclass(frozen=True)
@@ -244,16 +249,6 @@ def _blocks(n: int, width: int, lengths: NDArray[np.int64]) -> list[tuple[int, i
     return blocks
 
 
-def _padded(values: Sequence[bytes], width: int | None = None) -> Bytes:
-    """Byte strings as the rows of a matrix padded with PAD."""
-    n = len(values)
-    width = max(max(map(len, values), default=0), 1) if width is None else width
-    matrix = np.frombuffer(np.array(values, dtype=f"S{width}").tobytes(), np.uint8).reshape(n, width).copy()
-    lengths = np.fromiter(map(len, values), np.int64, count=n)
-    matrix[np.arange(width) >= lengths[:, None]] = PAD
-    return matrix
-
-
 def _as_table(cells: Sequence[bytes], width: int | None = None) -> NDArray[np.void]:
     """Cells as a lookup table: one padded fixed-size record per code."""
     matrix = _padded(cells, width)
@@ -270,11 +265,6 @@ def _gather(table: NDArray[np.void], codes: NDArray[np.integer]) -> Bytes:
 
 def _constant(value: bytes, n: int) -> Bytes:
     return np.broadcast_to(_padded([value]), (n, max(len(value), 1)))
-
-
-def _constants(value: bytes, n: int) -> list[Bytes]:
-    """The same bytes on every row, as a piece (none for no bytes)."""
-    return [np.broadcast_to(_padded([value]), (n, len(value)))] if value else []
 
 
 def _plain(matrix: Bytes, around: tuple[bytes, bytes]) -> Bytes:
@@ -351,59 +341,3 @@ def _weights(chunk: Chunk, texts: dict[str, Codes], weight: Callable[[WeightKey]
     table = [weight(key) for key in zip(strata, psus, designs, sexes, ages, units, strict=True)]
     result: NDArray[np.float64] = np.array(table, np.float64)[inverse.reshape(-1)]
     return result
-
-
-def _uuids(ids: Bytes) -> Bytes:
-    """UUID bytes as their canonical text (n × 36)."""
-    n = ids.shape[0]
-    digits = np.empty((n, 32), np.uint8)
-    digits[:, 0::2] = _HEX[ids >> 4]
-    digits[:, 1::2] = _HEX[ids & 15]
-    return np.insert(digits, _DASHES, ord("-"), axis=1)
-
-
-def _days(days: NDArray[np.datetime64]) -> Codes:
-    distinct, codes = np.unique(days, return_inverse=True)
-    return codes.reshape(-1), [str(d) for d in np.datetime_as_string(distinct, unit="D").tolist()]
-
-
-def _digits(values: NDArray[np.int64], width: int) -> Bytes:
-    """Non-negative integers as zero-padded decimal text (n × width)."""
-    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-    digits: Bytes = _DIGITS[(values[:, None] // powers) % 10]
-    return digits
-
-
-def _instants(instants: NDArray[np.datetime64]) -> Bytes:
-    """UTC instants as ``datetime.isoformat`` writes them: microseconds only when not zero, then ``+00:00``."""
-    micros = instants.astype("datetime64[us]")
-    days = micros.astype("datetime64[D]")
-    months = days.astype("datetime64[M]")
-    years = months.astype("datetime64[Y]")
-    clock = (micros - days).astype(np.int64)  # microseconds into the day
-    parts = [
-        (years.astype(np.int64) + 1970, 4, b"-"),
-        ((months - years.astype("datetime64[M]")).astype(np.int64) + 1, 2, b"-"),
-        ((days - months.astype("datetime64[D]")).astype(np.int64) + 1, 2, b"T"),
-        (clock // 3_600_000_000, 2, b":"),
-        (clock // 60_000_000 % 60, 2, b":"),
-        (clock // 1_000_000 % 60, 2, b"."),
-        (clock % 1_000_000, 6, b"+00:00"),
-    ]
-    n = len(instants)
-    pieces: list[Bytes] = []
-    for values, width, after in parts:
-        pieces += [_digits(values, width), *_constants(after, n)]
-    matrix: Bytes = np.hstack(pieces)
-    matrix[clock % 1_000_000 == 0, 19:26] = PAD  # ".ffffff"
-    return matrix
-
-
-def _row_starts(first: int, n: int, around: tuple[bytes, bytes]) -> Bytes:
-    """``<row r="N">`` for the rows numbered from ``first``."""
-    numbers = np.arange(first, first + n, dtype=np.int64)
-    width = len(str(first + n - 1))
-    digits = _digits(numbers, width)
-    length = np.searchsorted(10 ** np.arange(1, width + 1, dtype=np.int64), numbers, side="right") + 1
-    digits[np.arange(width) < width - length[:, None]] = PAD  # no leading zeros
-    return np.hstack([*_constants(around[0], n), digits, *_constants(around[1], n)])

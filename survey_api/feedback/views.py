@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from survey_api.db.models import Feedback, InstrumentVersion, OrgUnit, Response, User
 from survey_api.errors import NotFound
 from survey_api.feedback import repository
-from survey_api.feedback.repository import Event, Filters, Row
+from survey_api.feedback.repository import Event as Event
+from survey_api.feedback.repository import Filters, Row
 from survey_api.feedback.rules import FeedbackRules, is_overdue, today
 from survey_api.feedback.scores import ElementScore, element_labels, element_scores
 from survey_api.feedback.service import visible

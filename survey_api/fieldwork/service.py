@@ -7,18 +7,16 @@ or rolls back the others, and an acknowledged item is committed before the answe
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
 
-from sampling import aapor_response_rates
 from survey_api import audit
-from survey_api.auth import repository as users
+from survey_api.auth import service as users
 from survey_api.auth.service import create_user
 from survey_api.collection.lookups import point_ids
 from survey_api.collection.schemas import ResponseIn
@@ -31,6 +29,8 @@ from survey_api.db.models.instruments import DRAFT
 from survey_api.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from survey_api.fieldwork import repository
 from survey_api.fieldwork.lateness import is_late
+from survey_api.fieldwork.outcomes import final_outcomes as final_outcomes
+from survey_api.fieldwork.outcomes import progress as progress
 from survey_api.fieldwork.schemas import (
     MAX_BATCH,
     AssignmentIn,
@@ -38,7 +38,6 @@ from survey_api.fieldwork.schemas import (
     ContactAttemptIn,
     ItemResult,
     MyAssignments,
-    Progress,
     SampleEntry,
     VolunteerIn,
     VolunteerOut,
@@ -251,59 +250,6 @@ def assignments_out(session: Session, found: Sequence[Assignment]) -> list[Assig
             )
         )
     return result
-
-
-def progress(attempts: Iterable[ContactAttempt], sample: Sequence[str] = ()) -> Progress:
-    """Count cases by final outcome: completed if any attempt completed, else the latest attempt's.
-
-    Attempts sharing a ``case_ref`` are one case; an attempt without one is a case of its own. Rates
-    follow AAPOR: RR1 counts the entries of the ``sample`` list not yet contacted as eligible (their
-    eligibility is unknown), RR3 only the share ``e`` of them estimated to be eligible.
-    """
-    listed = list(attempts)
-    cases = final_outcomes(listed)
-    finals: Counter[str] = Counter(cases.values())
-    not_contacted = len(set(sample) - cases.keys())
-    rates = aapor_response_rates(
-        complete=finals["completed"],
-        refusal=finals["refused"],
-        non_contact=finals["not_at_home"],
-        other=finals["language_barrier"] + finals["other"],
-        not_eligible=finals["not_eligible"],
-        unknown=not_contacted,
-    )
-    return Progress(
-        attempts=len(listed),
-        cases=len(cases),
-        completed=finals["completed"],
-        not_contacted=not_contacted,
-        outcomes=dict(finals),
-        response_rate=_rounded(rates.rr1),
-        response_rate_rr3=_rounded(rates.rr3),
-        eligibility_rate=_rounded(rates.eligibility),
-    )
-
-
-def final_outcomes(attempts: Iterable[ContactAttempt]) -> dict[str, str]:
-    """Each case's final outcome: completed if any attempt completed, else the latest attempt's.
-
-    Cases are keyed by ``case_ref``; an attempt without one is a case of its own (``attempt:<id>``).
-    """
-    cases: dict[str, list[ContactAttempt]] = defaultdict(list)
-    for attempt in attempts:
-        cases[attempt.case_ref if attempt.case_ref else f"attempt:{attempt.id}"].append(attempt)
-    return {
-        ref: "completed" if any(a.outcome == "completed" for a in case) else max(case, key=_attempt_time).outcome
-        for ref, case in cases.items()
-    }
-
-
-def _rounded(rate: float | None) -> float | None:
-    return round(rate, 4) if rate is not None else None
-
-
-def _attempt_time(attempt: ContactAttempt) -> datetime:
-    return attempt.attempted_at or attempt.received_at
 
 
 # --- batch sync ----------------------------------------------------------------------------------

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 from survey_api import audit
 from survey_api.db.models import OrgUnit, QrLink, ServicePoint, User
 from survey_api.errors import InvalidInput, NotFound
-from survey_api.instruments import repository as instruments
+from survey_api.instruments import service as instruments
 from survey_api.qr import images, repository, service
 from survey_api.qr.forms import default_instruments
 from survey_api.qr.schemas import ServicePointIn, ServicePointLinkOut
 from survey_api.qr.signing import sign, verify
 from survey_api.settings import Settings
-from survey_api.units.repository import unit_by_code
 from survey_api.units.scope import require_visible, visible_units
+from survey_api.units.service import unit_by_code
 
 POSTER_VALIDITY_SECONDS = 7 * 24 * 3600
 

@@ -15,7 +15,7 @@ from survey_api.collection.service import stored_response
 from survey_api.db.base import utcnow
 from survey_api.db.models import InstrumentVersion, OrgUnit, QrLink, ServicePoint, User
 from survey_api.errors import Conflict, Gone, InvalidInput, NotFound
-from survey_api.instruments import repository as instruments
+from survey_api.instruments import service as instruments
 from survey_api.qr import repository
 from survey_api.qr.signing import keyed_hash, keyed_hashes, link_path, link_signature_valid
 from survey_api.settings import Settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from sqlalchemy import or_, select
@@ -22,3 +22,8 @@ def units_valid_on(session: Session, day: date | None) -> Sequence[OrgUnit]:
     if day is not None:
         query = query.where(OrgUnit.valid_from <= day, or_(OrgUnit.valid_to.is_(None), OrgUnit.valid_to >= day))
     return session.scalars(query).all()
+
+
+def units_by_id(session: Session, ids: Collection[int]) -> dict[int, OrgUnit]:
+    """Org units by id."""
+    return {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))} if ids else {}

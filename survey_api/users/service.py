@@ -12,15 +12,14 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from survey_api import audit
-from survey_api.auth import repository
+from survey_api.auth import service as accounts
 from survey_api.auth.service import create_user, disable_user, set_password
 from survey_api.db.base import utcnow
 from survey_api.db.models import ApiToken, User
 from survey_api.errors import Conflict, Forbidden, InvalidInput, NotFound
-from survey_api.fieldwork.repository import units_by_id
 from survey_api.fieldwork.service import VOLUNTEER, managed_units
-from survey_api.units.repository import unit_by_code
 from survey_api.units.scope import subtree
+from survey_api.units.service import unit_by_code, units_by_id
 from survey_api.users.schemas import TokenInfo, UserIn, UserOut
 
 NEEDS_UNIT = ("unit_manager", VOLUNTEER)
@@ -39,7 +38,7 @@ def _require_manages(scope: set[int] | None, user: User) -> None:
 def managed_user(session: Session, actor: User | None, username: str) -> User:
     """The account ``username``, if ``actor`` may manage it (404, 403)."""
     scope = _scope(session, actor)
-    user = repository.user_by_username(session, username)
+    user = accounts.user_by_username(session, username)
     if user is None:
         raise NotFound(f"no user {username!r}")
     _require_manages(scope, user)
@@ -62,7 +61,7 @@ def create(session: Session, actor: User | None, payload: UserIn) -> User:
     elif payload.role in NEEDS_UNIT:
         problem = f"a {payload.role} needs a unit"
         raise InvalidInput(problem, errors=[{"item": "unit", "problem": problem}])
-    if repository.user_by_username(session, payload.username) is not None:
+    if accounts.user_by_username(session, payload.username) is not None:
         raise Conflict(f"a user named {payload.username!r} exists already")
     user = create_user(
         session,
@@ -109,7 +108,7 @@ def list_users(session: Session, actor: User, *, role: str | None = None, unit: 
             raise NotFound(f"no org unit {unit!r}")
         area = subtree(session, found.id)
         scope = area if scope is None else scope & area
-    return repository.users(session, scope, role)
+    return accounts.users_in(session, scope, role)
 
 
 def users_out(session: Session, found: Sequence[User]) -> list[UserOut]:
@@ -133,13 +132,13 @@ def users_out(session: Session, found: Sequence[User]) -> list[UserOut]:
 def tokens(session: Session, actor: User, username: str) -> list[TokenInfo]:
     """An account's tokens: name and dates, never the token or its digest."""
     user = managed_user(session, actor, username)
-    return [_token_info(token) for token in repository.tokens_of(session, user)]
+    return [_token_info(token) for token in accounts.tokens_of(session, user)]
 
 
 def revoke(session: Session, actor: User, username: str, token_id: int) -> None:
     """Revoke one of an account's tokens (nothing changes when it is revoked already)."""
     user = managed_user(session, actor, username)
-    token = repository.token_of(session, user, token_id)
+    token = accounts.token_of(session, user, token_id)
     if token is None:
         raise NotFound(f"user {username!r} has no token {token_id}")
     if token.revoked_at is None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from survey_api.collection.service import LOCAL_TIME
-from survey_api.feedback.repository import Event
+from survey_api.feedback.views import Event
 
 NO_VALUE = "—"
 

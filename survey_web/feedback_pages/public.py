@@ -17,18 +17,14 @@ from survey_api.feedback.rules import local_day
 from survey_api.routing import CommittingRoute
 from survey_web.feedback_pages.display import day, moment, status_word
 from survey_web.feedback_pages.texts import REFERENCE_TEXTS
-from survey_web.i18n import language
-from survey_web.respond import LANGUAGE_COOKIE
+from survey_web.pages import LANGUAGE_COOKIE
+from survey_web.pages import page_language as _language
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 LOOKUP = "/phan-anh"
 # A reference page shows a citizen's message: never kept in a shared cache.
 PRIVATE = {"Cache-Control": "no-store"}
-
-
-def _language(request: Request) -> str:
-    return language(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:

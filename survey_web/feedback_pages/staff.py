@@ -18,8 +18,8 @@ from survey_api.feedback import handling, publication, views
 from survey_api.feedback.counts import counts_by_unit
 from survey_api.feedback.rules import FeedbackRules, local_day, today
 from survey_api.params import MAX_INT
-from survey_api.units.repository import units_valid_on
 from survey_api.units.scope import visible_units
+from survey_api.units.service import units_valid_on
 from survey_web.feedback_pages.display import day, history_steps, moment, score, status_word
 from survey_web.feedback_pages.staff_common import LIST, lang_of, manager, page, problem, texts
 from survey_web.staff.csrf import SameOriginRoute

@@ -25,7 +25,7 @@ from survey_api.feedback.rules import FeedbackRules
 from survey_api.settings import Settings
 from survey_web.feedback_pages.staff import parse_id, render_item
 from survey_web.feedback_pages.staff_common import LIST, lang_of, manager, problem, see_other, texts
-from survey_web.respond import form_data
+from survey_web.pages import form_data
 from survey_web.staff.csrf import SameOriginRoute
 
 router = APIRouter(include_in_schema=False, route_class=SameOriginRoute)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from survey_api.db.models import User
 from survey_web.feedback_pages.texts import FEEDBACK_STAFF_TEXTS
 from survey_web.i18n import STAFF_TEXTS, language
-from survey_web.respond import LANGUAGE_COOKIE
+from survey_web.pages import LANGUAGE_COOKIE
 from survey_web.staff.session import signed_in
 from survey_web.templating import templates
 

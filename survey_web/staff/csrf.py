@@ -23,7 +23,7 @@ from fastapi import Request, Response
 
 from survey_api.routing import CommittingRoute
 from survey_web.i18n import STAFF_TEXTS, language
-from survey_web.respond import LANGUAGE_COOKIE
+from survey_web.pages import LANGUAGE_COOKIE
 from survey_web.templating import templates
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

@@ -26,8 +26,9 @@ from survey_api.plans.progress import plan_progress
 from survey_api.plans.service import get_plan, list_plans, plan_out
 from survey_api.units.service import unit_by_code
 from survey_web.feedback_pages.texts import FEEDBACK_STAFF_TEXTS
-from survey_web.i18n import STAFF_TEXTS, language
-from survey_web.respond import LANGUAGE_COOKIE, Form
+from survey_web.i18n import STAFF_TEXTS
+from survey_web.pages import LANGUAGE_COOKIE, Form
+from survey_web.pages import page_language as _language
 from survey_web.staff.csrf import SameOriginRoute
 from survey_web.staff.session import STAFF_ROLES, forget_token, keep_token, signed_in
 from survey_web.staff.views import assignment_rows, day, plan_view
@@ -38,10 +39,6 @@ router = APIRouter(include_in_schema=False, route_class=SameOriginRoute)
 HOME, FIELDWORK = "/staff/", "/staff/fieldwork"
 # The pages show personal and unpublished data: never keep them in a shared cache or the back/forward cache.
 PRIVATE = {"Cache-Control": "no-store"}
-
-
-def _language(request: Request) -> str:
-    return language(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
 
 
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
