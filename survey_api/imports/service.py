@@ -46,8 +46,11 @@ _BATCH = 5000
 # ``stratum`` and ``design_weight`` (``weight`` is then the derived analysis weight), ``observed_on`` is the
 # completion day, and the other columns describe the stored response and are not read.
 EXPORT_ALIASES = {"stratum": "strata", "design_weight": "weight", "observed_on": "completed_at"}
-EXPORT_ONLY_COLUMNS = ("id", "instrument_version", "unit", "channel", "received_at", "weight")
+EXPORT_ONLY_COLUMNS = ("instrument_version", "unit", "channel", "received_at", "weight")
 _IGNORED = "\x00ignored:"
+# An exported row's response id: imported back, the row is the response already stored (a round trip adds
+# nothing), and in another database it keeps its id.
+_EXPORTED_ID = "\x00exported:id"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class _Row:
     observed_on: date | None
     service_point_id: int | None
     unit_id: int | None
+    response_id: uuid.UUID | None = None
 
 
 # At most this many problems are collected and reported; checking stops there.
@@ -80,6 +84,7 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
     errors: list[dict[str, Any]] = []
     items = document.items_by_code()
     known = set(items) | set(DESIGN_COLUMNS) | set(RESPONDENT_COLUMNS) | {_IGNORED + c for c in EXPORT_ONLY_COLUMNS}
+    known.add(_EXPORTED_ID)
     seen: set[str] = set()
     for name in header:
         if name in seen:
@@ -111,7 +116,7 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
     if errors:
         raise _invalid(errors)
 
-    ids = [uuid.uuid5(_ID_NAMESPACE, f"{chosen.id}:{file_digest}:{row.number}") for row in rows]
+    ids = [row.response_id or uuid.uuid5(_ID_NAMESPACE, f"{chosen.id}:{file_digest}:{row.number}") for row in rows]
     existing = _existing_ids(session, ids)
     received_at = utcnow()
     values = [
@@ -156,7 +161,9 @@ def _exported_header(header: list[str]) -> list[str]:
         return header
     renamed = []
     for name in header:
-        if name in EXPORT_ONLY_COLUMNS:
+        if name == "id":
+            renamed.append(_EXPORTED_ID)
+        elif name in EXPORT_ONLY_COLUMNS:
             renamed.append(_IGNORED + name)
         elif name in EXPORT_ALIASES and (name != "observed_on" or "completed_at" not in header):
             renamed.append(EXPORT_ALIASES[name])
@@ -260,6 +267,12 @@ def _parse_row(
         point = points[code]
         if point is None:
             problems.append({"item": "service_point", "problem": f"no service point {code!r}"})
+    response_id = None
+    if exported := cells.get(_EXPORTED_ID, "").strip():
+        try:
+            response_id = uuid.UUID(exported)
+        except ValueError:
+            problems.append({"item": "id", "problem": f"{exported[:40]!r} is not a response id (a UUID)"})
     errors.extend({"row": number, **p} for p in problems)
     if problems:
         return None
@@ -271,6 +284,7 @@ def _parse_row(
         observed_on,
         point[0] if point else None,
         point[1] if point else None,
+        response_id,
     )
 
 

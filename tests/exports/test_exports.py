@@ -123,7 +123,8 @@ def test_round_trip_import_export_survey_estimate_equals_the_api(
         theirs, ours = by_sex[group["group"]["sex"]], q1(group)
         assert (ours["satisfied"], ours["satisfied_se"]) == pytest.approx((theirs["estimate"], theirs["se"]), rel=1e-9)
 
-    # `survey import` accepts the exported file as it is, with the same design
+    # `survey import` accepts the exported file as it is; its rows are the responses already stored (each
+    # carries its id), so the round trip adds nothing
     again = client.post(
         "/api/v1/imports",
         params={"instrument": CODE, "version": 1},
@@ -131,7 +132,17 @@ def test_round_trip_import_export_survey_estimate_equals_the_api(
         headers=analyst,
     )
     assert again.status_code == 201, again.text
-    assert again.json()["rows"] == 200 and again.json()["new"] == 200
+    assert (again.json()["rows"], again.json()["new"], again.json()["already_imported"]) == (200, 0, 200)
+    assert client.get("/api/v1/indices", params={"instrument": CODE}, headers=analyst).json()["responses"] == 200
+    # An id that is not one is a row error naming the column, and nothing is stored
+    broken = exported.content.replace(exported.content.split(b"\n")[1].split(b",")[0], b"not-an-id", 1)
+    refused = client.post(
+        "/api/v1/imports",
+        params={"instrument": CODE, "version": 1},
+        files={"file": ("export.csv", broken, "text/csv")},
+        headers=analyst,
+    )
+    assert refused.status_code == 422 and "is not a response id" in refused.text
 
 
 def test_raked_weights_are_exported(

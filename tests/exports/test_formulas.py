@@ -118,10 +118,15 @@ def test_an_exported_csv_with_neutralised_texts_imports_back_with_the_apostrophe
     analyst = token_for("analyst")
     exported = client.get("/api/v1/exports/responses.csv", params={"instrument": "sipas"}, headers=analyst)
     sipas = instrument(client, "sipas")
+    # Without its id column the file's rows are new responses (with it, they are the ones stored already).
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    keep = [i for i, name in enumerate(rows[0]) if name != "id"]
+    out = io.StringIO()
+    csv.writer(out).writerows([[row[i] for i in keep] for row in rows])
     again = client.post(
         "/api/v1/imports",
         params={"instrument": "sipas", "version": sipas["version"]},
-        files={"file": ("export.csv", exported.content, "text/csv")},
+        files={"file": ("export.csv", out.getvalue().encode(), "text/csv")},
         headers=analyst,
     )
     assert again.status_code == 201, again.text
