@@ -104,9 +104,6 @@ def _check_value(item: Item, allowed: frozenset[int], value: Any) -> str | None:
     return None
 
 
-# --- integer items (age, distance, visit number): added for issue 12 point 4 ---------------------------------
-
-
 def check_whole_number(item: Item, value: Any) -> str | None:
     """Why ``value`` is not a whole number within the item's ``min``–``max`` bounds (None when it is)."""
     low = item.min if item.min is not None else 0

@@ -13,13 +13,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from sampling.ranking import rank_ranges
-from survey_api.db.models import User
+from survey_api.db.models import OrgUnit, User
 from survey_api.estimates.params import IndexParams
 from survey_api.estimates.schemas import BreakdownOut
 from survey_api.estimates.service import indices
 from survey_api.rankings.schemas import Level, RankedUnit, RankingOut, RankingParams
 from survey_api.settings import Settings, get_settings
-from survey_api.units.service import unit_by_code
+from survey_api.units.service import units_valid_on
 
 CONFIDENCE = 0.95
 # Kinds of units that are localities (people's committees of a province, district or commune); the others
@@ -38,7 +38,8 @@ def ranking(session: Session, params: RankingParams, *, viewer: User, settings: 
     settings = settings or get_settings()
     asked = IndexParams.model_validate({**params.model_dump(exclude={"level", "sector"}), "by": "unit"})
     index = indices(session, asked, viewer=viewer, settings=settings)
-    units = [_unit_of(session, entry) for entry in index.breakdown or []]
+    by_code = {unit.code: unit for unit in units_valid_on(session, None)}
+    units = [_unit_of(by_code.get(entry.group["unit"]), entry) for entry in index.breakdown or []]
     units = [u for u in units if (params.level in (None, u.level)) and (params.sector in (None, u.sector))]
     rankable = [u for u in units if u.respondents >= settings.min_answers and u.satisfied is not None]
     apart = [u for u in units if u not in rankable]
@@ -66,9 +67,8 @@ def ranking(session: Session, params: RankingParams, *, viewer: User, settings: 
     )
 
 
-def _unit_of(session: Session, entry: BreakdownOut) -> RankedUnit:
+def _unit_of(found: OrgUnit | None, entry: BreakdownOut) -> RankedUnit:
     code = entry.group["unit"]
-    found = unit_by_code(session, code)
     level: Level = "locality" if found is not None and found.kind in LOCALITY_KINDS else "agency"
     return RankedUnit(
         unit=code,

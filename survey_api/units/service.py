@@ -29,7 +29,7 @@ def units_by_id(session: Session, ids: Collection[int]) -> dict[int, OrgUnit]:
 
 
 def units_valid_on(session: Session, day: date | None) -> Sequence[OrgUnit]:
-    """The units that exist on ``day`` (every unit for None), by name."""
+    """The units that exist on ``day`` (every unit for None), by code."""
     return repository.units_valid_on(session, day)
 
 
