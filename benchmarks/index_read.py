@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 
 from survey_api import migrations
 from survey_api.db.engine import make_engine, make_sessionmaker, transaction
-from survey_api.db.models import Response, User
+from survey_api.db.models import OrgUnit, Response, User
 from survey_api.estimates.params import IndexParams
 from survey_api.estimates.service import indices
 from survey_api.instruments.service import document_of, load_official
@@ -41,6 +41,12 @@ def load(url: str, rows: int, seed: int = 7) -> int:
         scale = {c for c, i in document.items_by_code().items() if i.type == "scale_1_5"}
         rng = np.random.default_rng(seed)
         now = datetime.now(UTC)
+        unit_id = session.scalar(select(OrgUnit.id).where(OrgUnit.code == "bench-unit"))
+        if unit_id is None:  # every response belongs to a unit
+            unit = OrgUnit(code="bench-unit", name="Bench unit", kind="district", valid_from=date(2004, 1, 1))
+            session.add(unit)
+            session.flush()
+            unit_id = unit.id
         batch = 20_000
         for start in range(existing, rows, batch):
             size = min(batch, rows - start)
@@ -54,6 +60,7 @@ def load(url: str, rows: int, seed: int = 7) -> int:
                     {
                         "id": uuid.uuid4(),
                         "instrument_version_id": version.id,
+                        "unit_id": unit_id,
                         "channel": "import",
                         "respondent_type": "person",
                         "answers": answers,

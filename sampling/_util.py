@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,54 @@ def as_float(values: npt.ArrayLike, name: str, *, allow_nan: bool = True) -> Flo
     return arr
 
 
-def factorize(values: npt.ArrayLike, name: str) -> tuple[IntArray, npt.NDArray[Any]]:
+@dataclass(frozen=True, eq=False)
+class CodedColumn:
+    """A label column already encoded, as a columnar reader gives it: row i has ``labels[codes[i]]``, and
+    code -1 is a missing label. Designs and domains take it as they take a label array, without comparing
+    a million strings; ``np.asarray`` gives the labels (None where missing)."""
+
+    codes: IntArray
+    labels: npt.NDArray[Any]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the column (rows,)."""
+        return (int(self.codes.shape[0]),)
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> npt.NDArray[Any]:
+        out = self.labels.astype(object)[np.maximum(self.codes, 0)]
+        out[self.codes < 0] = None
+        return out if dtype is None else out.astype(dtype)
+
+    def sorted(self) -> tuple[IntArray, npt.NDArray[Any], BoolArray]:
+        """Codes into the sorted labels that occur, those labels, and the rows whose label is missing."""
+        missing = self.codes < 0
+        used = np.zeros(self.labels.shape[0], dtype=bool)
+        used[self.codes[~missing]] = True
+        order = np.argsort(self.labels, kind="stable")
+        order = order[used[order]]
+        remap = np.full(self.labels.shape[0] + 1, -1, dtype=np.intp)
+        remap[order] = np.arange(order.shape[0])
+        return remap[self.codes], self.labels[order], missing
+
+
+def length(values: object) -> int:
+    """Rows of a column (array, sequence or :class:`CodedColumn`) without converting it."""
+    if isinstance(values, CodedColumn):
+        return len(values)
+    return int(np.asarray(values).shape[0])
+
+
+def factorize(values: npt.ArrayLike | CodedColumn, name: str) -> tuple[IntArray, npt.NDArray[Any]]:
     """Codes ``0..k-1`` and sorted labels of a 1-D label array; missing labels are an error."""
+    if isinstance(values, CodedColumn):
+        codes, labels, missing = values.sorted()
+        if missing.any():
+            raise SamplingError(f"{name}: missing value at row {int(np.flatnonzero(missing)[0])}")
+        return codes, labels
     arr = np.asarray(values)
     if arr.ndim != 1:
         raise SamplingError(f"{name}: expected a 1-D array, got shape {arr.shape}")
@@ -47,7 +94,7 @@ def factorize(values: npt.ArrayLike, name: str) -> tuple[IntArray, npt.NDArray[A
         hi = int(arr.max())
         if hi - lo < 4 * arr.size + 1024:
             present = np.zeros(hi - lo + 1, dtype=bool)
-            shifted = (arr - lo).astype(np.intp)
+            shifted = np.asarray(arr - lo, dtype=np.intp)
             present[shifted] = True
             remap = np.cumsum(present, dtype=np.intp) - 1
             labels = np.flatnonzero(present) + lo
@@ -63,8 +110,19 @@ def combine_codes(codes: list[IntArray], sizes: list[int]) -> tuple[IntArray, in
     joint = np.zeros_like(codes[0], dtype=np.int64)
     for c, k in zip(codes, sizes, strict=True):
         joint = joint * k + c
+    uniq, inv = compact_codes(joint, int(np.prod(sizes, dtype=np.float64)))
+    return inv, int(uniq.size)
+
+
+def compact_codes(joint: npt.NDArray[np.int64], size: int) -> tuple[npt.NDArray[np.int64], IntArray]:
+    """The sorted distinct values of non-negative ``joint`` (all below ``size``), and each row's index among
+    them: ``np.unique(joint, return_inverse=True)``, by counting instead of sorting when ``size`` is small."""
+    if size <= 4 * joint.shape[0] + 1024:
+        seen = np.bincount(joint, minlength=size) > 0
+        remap = np.cumsum(seen, dtype=np.intp) - 1
+        return np.flatnonzero(seen).astype(np.int64), remap[joint]
     uniq, inv = np.unique(joint, return_inverse=True)
-    return inv.astype(np.intp).reshape(-1), int(uniq.size)
+    return uniq, inv.astype(np.intp).reshape(-1)
 
 
 def group_sum(codes: IntArray, values: FloatArray, size: int) -> FloatArray:

@@ -11,7 +11,8 @@ here as well.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ import numpy.typing as npt
 from ._util import FloatArray, IntArray
 from .index_definition import IndexDefinition, IndexDefinitionError, as_definition, parse_levels, used_items
 
-__all__ = ["AnswerSummary", "SegmentMismatch", "gram_step", "summarise_answers"]
+__all__ = ["AnswerSummary", "SegmentMismatch", "extend_summary", "gram_step", "summarise_answers"]
 
 _GRAM_BUDGET = 2e8
 # What an answer code stands for in the kernel: its position on the scale, or one of these.
@@ -84,68 +85,213 @@ def summarise_answers(
     Answers must be whole numbers on the definition's scale; anything else raises
     :class:`IndexDefinitionError` naming the item, the row and the value.
     """
-    if codes.ndim != 2 or codes.shape[1] != len(item_codes) or codes.dtype != np.uint8:
-        shape = f"{codes.dtype} {codes.shape}"
-        raise IndexDefinitionError(f"answer codes must be rows × {len(item_codes)} uint8, got {shape}")
-    n = codes.shape[0]
-    segment = np.asarray(segments, dtype=np.int64)
-    if segment.shape != (n,):
-        raise IndexDefinitionError(f"segments must have {n} codes")
-    definition = as_definition(definition)
-    levels = parse_levels(definition, item_codes)
-    used = used_items(levels, item_codes)
-    position = {code: k for k, code in enumerate(item_codes)}
-    columns = [position[c] for c in used]
-    answers = codes if columns == list(range(codes.shape[1])) else codes[:, columns]
-    values = _scale_values(definition)
-
-    order = np.argsort(segment, kind="stable")
-    ordered = segment[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
-    segment_of = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
-
-    aggregated = [lv for lv in levels if lv.kind != "item"]
-    column_of = {c: k for k, c in enumerate(used)}
-    value_index = np.full(256, _INVALID, dtype=np.int64)
-    value_index[[int(v) for v in values]] = np.arange(len(values))
-    value_index[missing] = _MISSING
-    satisfied_set = {float(v) for v in definition.satisfied}
-    per_value = np.array([[1.0, float(v in satisfied_set), v, v * v] for v in values])  # answered, satisfied, v, v²
-    level_masks = np.zeros((len(used), max(1, -(-len(aggregated) // 64))), dtype=np.uint64)
-    for j, lv in enumerate(aggregated):
-        level_masks[[column_of[i] for i in lv.items], j // 64] |= np.uint64(1) << np.uint64(j % 64)
+    setup = _Setup.of(codes, item_codes, definition, segments, missing)
     counts, responded, bad = _segment_counts(
-        answers, order, segment_of, len(starts), value_index, len(values), level_masks, len(aggregated)
+        setup.answers,
+        setup.order,
+        setup.segment_of,
+        len(setup.starts),
+        setup.value_index,
+        len(setup.values),
+        setup.level_masks,
+        setup.n_levels,
     )
-    totals = counts.reshape(-1, len(values)).astype(np.float64) @ per_value  # (segments × items) × 4
-    totals = totals.reshape(len(starts), len(used), 4)
-    if bad[0] >= 0:
-        row, column = int(bad[0]), int(bad[1])
-        raise IndexDefinitionError(
-            f"item {used[column]}: value {int(answers[row, column])} at row {row} is outside the scale "
-            f"{values[0]:g}–{values[-1]:g}"
+    setup.check(bad, np.arange(setup.n))
+    return setup.summary(setup.totals(counts), responded)
+
+
+def extend_summary(
+    summary: AnswerSummary,
+    codes: npt.NDArray[np.uint8],
+    item_codes: Sequence[str],
+    definition: IndexDefinition | Mapping[str, Any],
+    segments: npt.ArrayLike,
+    moved: npt.NDArray[np.intp],
+    *,
+    missing: int = 255,
+) -> AnswerSummary:
+    """:func:`summarise_answers` of ``codes`` and ``segments``, given ``summary`` of some of these rows: the
+    rows now at positions ``moved`` (in the order it summarised them), with the same answers and segments.
+
+    Only the other rows' answers are read; each earlier segment's totals go to the segment its rows are in
+    now (whole numbers, so the totals are exactly those of one pass over every row). When the rows of an
+    earlier segment are no longer all in one segment, every row is summarised again.
+    """
+    setup = _Setup.of(
+        codes, item_codes, definition, segments, missing, lambda segment: _grown_order(summary, segment, moved)
+    )
+    if summary.items != setup.used or summary.n != len(moved):
+        raise IndexDefinitionError("the earlier summary is of other items or another number of rows")
+    segment_of_row = np.empty(setup.n, dtype=np.intp)
+    segment_of_row[setup.order] = setup.segment_of
+    earlier = segment_of_row[moved[summary.order]]
+    sizes = np.diff(np.r_[summary.starts, summary.n])
+    target = earlier[summary.starts] if summary.n else np.empty(0, np.intp)
+    if not np.array_equal(earlier, np.repeat(target, sizes)):
+        return summarise_answers(codes, item_codes, definition, segments, missing=missing)
+    added = np.ones(setup.n, dtype=bool)
+    added[moved] = False
+    rows = np.flatnonzero(added)
+    counts, responded, bad = _segment_counts(
+        setup.answers_of(rows),
+        np.arange(len(rows)),
+        segment_of_row[rows],
+        len(setup.starts),
+        setup.value_index,
+        len(setup.values),
+        setup.level_masks,
+        setup.n_levels,
+    )
+    setup.check(bad, rows)
+    totals = setup.totals(counts)
+    earlier_totals = np.stack([summary.answered, summary.satisfied, summary.value_sum, summary.value_squares], axis=2)
+    np.add.at(totals, target, earlier_totals)
+    np.add.at(responded, target, summary.responded)
+    return setup.summary(totals, responded)
+
+
+def _grown_order(summary: AnswerSummary, segment: npt.NDArray[np.int64], moved: IntArray) -> IntArray | None:
+    """The rows in the order of a stable sort by segment, from ``summary``'s order, when every new row came
+    after the earlier ones and their order is still sorted (segment codes unchanged); None otherwise."""
+    if summary.n == 0 or not np.array_equal(moved, np.arange(summary.n)):
+        return None
+    earlier = summary.order
+    keys = segment[earlier]
+    ties = keys[1:] == keys[:-1]
+    if np.any(keys[1:] < keys[:-1]) or np.any(ties & (earlier[1:] < earlier[:-1])):
+        return None
+    added = np.arange(summary.n, len(segment))
+    added = added[np.argsort(segment[added], kind="stable")]
+    # A new row goes after the earlier rows of its segment (their indices are lower), in index order.
+    grown: IntArray = np.insert(earlier, np.searchsorted(keys, segment[added], side="right"), added)
+    return grown
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What one summary of answer codes needs: the answers of the used items, the segments in order, and
+    the tables the counting kernel reads."""
+
+    n: int
+    used: tuple[str, ...]
+    levels: tuple[str, ...]
+    codes: npt.NDArray[np.uint8]
+    columns: list[int]
+    values: list[float]
+    satisfied: frozenset[float]
+    missing: int
+    order: IntArray
+    starts: IntArray
+    segment_of: IntArray
+    value_index: IntArray
+    level_masks: npt.NDArray[np.uint64]
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @functools.cached_property
+    def answers(self) -> npt.NDArray[np.uint8]:
+        """Every row's answers to the used items."""
+        return self.codes if self.columns == list(range(self.codes.shape[1])) else self.codes[:, self.columns]
+
+    def answers_of(self, rows: IntArray) -> npt.NDArray[np.uint8]:
+        """These rows' answers to the used items (without gathering every row's)."""
+        return np.take(self.codes[rows], self.columns, axis=1)
+
+    @classmethod
+    def of(
+        cls,
+        codes: npt.NDArray[np.uint8],
+        item_codes: Sequence[str],
+        definition: IndexDefinition | Mapping[str, Any],
+        segments: npt.ArrayLike,
+        missing: int,
+        known_order: Callable[[npt.NDArray[np.int64]], IntArray | None] | None = None,
+    ) -> _Setup:
+        if codes.ndim != 2 or codes.shape[1] != len(item_codes) or codes.dtype != np.uint8:
+            shape = f"{codes.dtype} {codes.shape}"
+            raise IndexDefinitionError(f"answer codes must be rows × {len(item_codes)} uint8, got {shape}")
+        n = codes.shape[0]
+        segment = np.asarray(segments, dtype=np.int64)
+        if segment.shape != (n,):
+            raise IndexDefinitionError(f"segments must have {n} codes")
+        definition = as_definition(definition)
+        levels = parse_levels(definition, item_codes)
+        used = used_items(levels, item_codes)
+        position = {code: k for k, code in enumerate(item_codes)}
+        columns = [position[c] for c in used]
+        values = _scale_values(definition)
+
+        order = known_order(segment) if known_order is not None else None
+        if order is None:
+            order = np.argsort(segment, kind="stable")
+        ordered = segment[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
+        segment_of = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
+
+        aggregated = [lv for lv in levels if lv.kind != "item"]
+        column_of = {c: k for k, c in enumerate(used)}
+        value_index = np.full(256, _INVALID, dtype=np.int64)
+        value_index[[int(v) for v in values]] = np.arange(len(values))
+        value_index[missing] = _MISSING
+        level_masks = np.zeros((len(used), max(1, -(-len(aggregated) // 64))), dtype=np.uint64)
+        for j, lv in enumerate(aggregated):
+            level_masks[[column_of[i] for i in lv.items], j // 64] |= np.uint64(1) << np.uint64(j % 64)
+        return cls(
+            n,
+            tuple(used),
+            tuple(lv.code for lv in aggregated),
+            codes,
+            columns,
+            values,
+            frozenset(float(v) for v in definition.satisfied),
+            missing,
+            order,
+            starts,
+            segment_of,
+            value_index,
+            level_masks,
         )
-    step = gram_step(n, len(used))
-    gram_rows = np.arange(0, n, step, dtype=np.intp)
-    sample = answers[gram_rows]
-    answered_sample = sample != missing
-    value_sample = np.where(answered_sample, sample, 0).astype(np.float64)
-    satisfied_sample = np.isin(value_sample, list(satisfied_set)) & answered_sample
-    gram_basis = np.hstack([satisfied_sample, answered_sample, value_sample]).astype(np.float64)
-    return AnswerSummary(
-        n=n,
-        items=tuple(used),
-        levels=tuple(lv.code for lv in aggregated),
-        order=order.astype(np.intp),
-        starts=starts.astype(np.intp),
-        answered=np.ascontiguousarray(totals[:, :, 0]),
-        satisfied=np.ascontiguousarray(totals[:, :, 1]),
-        value_sum=np.ascontiguousarray(totals[:, :, 2]),
-        value_squares=np.ascontiguousarray(totals[:, :, 3]),
-        responded=responded,
-        gram_rows=gram_rows,
-        gram_basis=gram_basis,
-    )
+
+    def totals(self, counts: npt.NDArray[np.int32]) -> FloatArray:
+        """Segments × items × (answered, satisfied, sum of values, sum of squares) from the value counts."""
+        per_value = np.array([[1.0, float(v in self.satisfied), v, v * v] for v in self.values])
+        totals: FloatArray = counts.reshape(-1, len(self.values)).astype(np.float64) @ per_value
+        return totals.reshape(len(self.starts), len(self.used), 4)
+
+    def check(self, bad: IntArray, rows: IntArray) -> None:
+        """Raise for the first invalid code the kernel met (``bad``: its position in ``rows`` and item)."""
+        if bad[0] >= 0:
+            row, column = int(rows[bad[0]]), int(bad[1])
+            value = int(self.codes[row, self.columns[column]])
+            raise IndexDefinitionError(
+                f"item {self.used[column]}: value {value} at row {row} is outside the "
+                f"scale {self.values[0]:g}–{self.values[-1]:g}"
+            )
+
+    def summary(self, totals: FloatArray, responded: FloatArray) -> AnswerSummary:
+        step = gram_step(self.n, len(self.used))
+        gram_rows = np.arange(0, self.n, step, dtype=np.intp)
+        sample = self.answers_of(gram_rows)
+        answered_sample = sample != self.missing
+        value_sample = np.where(answered_sample, sample, 0).astype(np.float64)
+        satisfied_sample = np.isin(value_sample, list(self.satisfied)) & answered_sample
+        gram_basis = np.hstack([satisfied_sample, answered_sample, value_sample]).astype(np.float64)
+        return AnswerSummary(
+            n=self.n,
+            items=self.used,
+            levels=self.levels,
+            order=self.order.astype(np.intp),
+            starts=self.starts.astype(np.intp),
+            answered=np.ascontiguousarray(totals[:, :, 0]),
+            satisfied=np.ascontiguousarray(totals[:, :, 1]),
+            value_sum=np.ascontiguousarray(totals[:, :, 2]),
+            value_squares=np.ascontiguousarray(totals[:, :, 3]),
+            responded=responded,
+            gram_rows=gram_rows,
+            gram_basis=gram_basis,
+        )
 
 
 def _scale_values(definition: IndexDefinition) -> list[float]:

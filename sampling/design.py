@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import DesignError, SamplingError
-from ._util import BoolArray, FloatArray, IntArray, as_float, combine_codes, factorize
+from ._util import BoolArray, FloatArray, IntArray, as_float, combine_codes, factorize, length
 
 LonelyPSU = Literal["fail", "remove", "certainty", "adjust", "average"]
 LONELY_PSU_POLICIES: tuple[str, ...] = get_args(LonelyPSU)
@@ -31,6 +31,12 @@ class Stage:
     n_groups: int
     sampsize: FloatArray
     popsize: FloatArray | None
+    labels: npt.NDArray[Any] | None = None
+    """The data's label of every unit (its cluster id), for messages."""
+
+    def unit_name(self, code: int) -> str:
+        """The data's label of unit ``code`` (its code when the labels are unknown)."""
+        return str(self.labels[code]) if self.labels is not None else str(code)
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,8 +191,8 @@ def make_design(
     policy = _check_policy(lonely_psu)
     cluster_list = _as_list(clusters)
     fpc_list = _as_list(fpc)
-    sizes = [np.asarray(a).shape[0] for a in [weights, probs, strata] if a is not None]
-    sizes += [np.asarray(a).shape[0] for a in cluster_list + fpc_list]
+    sizes = [length(a) for a in [weights, probs, strata] if a is not None]
+    sizes += [length(a) for a in cluster_list + fpc_list]
     if n is None:
         if not sizes:
             raise DesignError("give n or at least one design column")
@@ -228,8 +234,8 @@ def make_design(
                         raise DesignError(
                             f"clusters not nested in strata: PSU {_label(raw_labels, int(unit[i]))} is in "
                             f"strata {_label(strata_labels, int(owner[unit[i]]))} and "
-                            f"{_label(strata_labels, int(parent[i]))} (use nest=True if PSU ids repeat "
-                            "across strata)"
+                            f"{_label(strata_labels, int(parent[i]))} (nest the PSUs in strata if their ids "
+                            "repeat across strata: nest=True)"
                         )
             else:
                 unit, n_units = combine_codes([parent, raw], [n_parent, int(raw_labels.shape[0])])
@@ -239,7 +245,9 @@ def make_design(
             popsize: FloatArray | None = None
             if s < len(fpc_list):
                 popsize = _stage_popsize(fpc_list[s], s, parent, n_parent, sampsize, parent_labels)
-            stages.append(Stage(unit, n_units, group_of_unit, n_parent, sampsize, popsize))
+            unit_labels = np.empty(n_units, dtype=raw_labels.dtype)
+            unit_labels[unit] = raw_labels[raw]
+            stages.append(Stage(unit, n_units, group_of_unit, n_parent, sampsize, popsize, unit_labels))
             parent, n_parent = unit, n_units
             parent_labels = np.arange(n_units)
 

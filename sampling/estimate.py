@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,8 +24,9 @@ import numpy.typing as npt
 from ._errors import EstimationError
 from ._util import BoolArray, FloatArray, IntArray, as_float, bincount
 from .design import Design
+from .domains import domain_codes
 from .intervals import CI_METHODS, CIMethod, proportion_ci, t_quantile
-from .variance import taylor_variance
+from .variance import domain_variances
 
 __all__ = [
     "CIMethod",
@@ -42,8 +43,6 @@ __all__ = [
 ]
 
 Statistic = Literal["mean", "proportion", "total", "ratio"]
-
-_CHUNK_CELLS = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -96,65 +95,6 @@ class Estimate:
         }
 
 
-def domain_codes(
-    columns: Sequence[npt.ArrayLike], names: Sequence[str] | None = None
-) -> tuple[IntArray, list[tuple[tuple[str, str], ...]]]:
-    """Joint domain code of every row (-1 where a by-value is missing) and each domain's labels."""
-    if not columns:
-        raise EstimationError("by needs at least one column")
-    names = list(names) if names is not None else [f"by{j}" for j in range(len(columns))]
-    if len(names) != len(columns):
-        raise EstimationError(f"{len(columns)} by columns but {len(names)} names")
-    lengths = {np.asarray(c).shape[0] for c in columns}
-    if len(lengths) != 1:
-        raise EstimationError(f"by columns have different lengths {sorted(lengths)}")
-    codes_list: list[IntArray] = []
-    labels_list: list[npt.NDArray[Any]] = []
-    missing: BoolArray = np.zeros(np.asarray(columns[0]).shape[0], dtype=bool)
-    for col in columns:
-        arr = np.asarray(col)
-        if arr.dtype.kind == "f":
-            miss = np.isnan(arr)
-        elif arr.dtype.kind in "OUS":
-            arr = arr.astype(str)
-            miss = (arr == "") | (arr == "None") | (arr == "nan") | (arr == "NA")
-        else:
-            miss = np.zeros(arr.shape[0], dtype=bool)
-        if miss.any():
-            fill = arr[~miss][0] if (~miss).any() else arr[0]
-            arr = np.where(miss, fill, arr)
-        labels, inv = np.unique(arr, return_inverse=True)
-        used = np.zeros(labels.shape[0], dtype=bool)
-        used[inv[~miss]] = True
-        remap = np.cumsum(used) - 1
-        codes_list.append(np.where(miss, -1, remap[inv]).astype(np.intp))
-        labels_list.append(labels[used])
-        missing = missing | miss
-    joint = np.zeros(codes_list[0].shape[0], dtype=np.int64)
-    for c, lab in zip(codes_list, labels_list, strict=True):
-        joint = joint * max(lab.shape[0], 1) + np.maximum(c, 0)
-    present = np.unique(joint[~missing])
-    codes = np.searchsorted(present, joint).astype(np.intp)
-    codes[missing] = -1
-    domain_labels: list[tuple[tuple[str, str], ...]] = []
-    for value in present:
-        rest = int(value)
-        parts: list[str] = []
-        for lab in reversed(labels_list):
-            k = max(lab.shape[0], 1)
-            parts.append(_fmt_label(lab[rest % k]))
-            rest //= k
-        parts.reverse()
-        domain_labels.append(tuple(zip(names, parts, strict=True)))
-    return codes, domain_labels
-
-
-def _fmt_label(value: object) -> str:
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _indicator(y: FloatArray, satisfied: Sequence[float] | None, name: str) -> FloatArray:
     if satisfied is None:
         ok = y[~np.isnan(y)]
@@ -166,14 +106,23 @@ def _indicator(y: FloatArray, satisfied: Sequence[float] | None, name: str) -> F
     return out
 
 
-def _domain_df(design: Design, codes: IntArray, valid: BoolArray, n_groups: int) -> IntArray:
-    keep = valid & (design.weights != 0)
-    g = codes[keep]
+def _domain_df(design: Design, codes: IntArray, member: BoolArray, n_groups: int) -> IntArray:
+    """Degrees of freedom of every domain: its PSUs with non-zero weight minus their strata (R's ``degf``)."""
+    keep = member & (design.weights != 0)
+    n_psu, stratum_of_psu = design.n_psu, design.stages[0].group_of_unit
+    if n_groups * n_psu <= 4 * design.n + 1024:  # a domain × PSU table, by counting
+        table = bincount(codes * n_psu + design.psu, weights=keep, minlength=n_groups * n_psu)
+        present = table.reshape(n_groups, n_psu) > 0
+        groups, psus = np.nonzero(present)
+        strata = np.zeros((n_groups, design.n_strata), dtype=bool)
+        strata[groups, stratum_of_psu[psus]] = True
+        return np.asarray(present.sum(axis=1) - strata.sum(axis=1), dtype=np.intp)
+    g = codes[keep].astype(np.int64)
     psu = design.psu[keep]
-    stratum = design.stages[0].group_of_unit[psu]
-    n_psu = bincount(np.unique(g.astype(np.int64) * design.n_psu + psu) // design.n_psu, minlength=n_groups)
-    n_str = bincount(np.unique(g.astype(np.int64) * design.n_strata + stratum) // design.n_strata, minlength=n_groups)
-    return (n_psu - n_str).astype(np.intp)
+    pairs = np.unique(g * n_psu + psu)
+    stratum_pairs = np.unique((pairs // n_psu) * design.n_strata + stratum_of_psu[pairs % n_psu])
+    n_psus = bincount(pairs // n_psu, minlength=n_groups)
+    return np.asarray(n_psus - bincount(stratum_pairs // design.n_strata, minlength=n_groups), dtype=np.intp)
 
 
 def _estimate_domains(
@@ -206,8 +155,16 @@ def _estimate_domains(
     sw = bincount(gc, weights=wv, minlength=n_groups)
     sw2 = bincount(gc, weights=wv * wv, minlength=n_groups)
     swy = bincount(gc, weights=wv * yv, minlength=n_groups)
-    n_obs = bincount(gc[valid & (w != 0)], minlength=n_groups)
-    n_rows = bincount(gc[valid], minlength=n_groups)
+    n_obs = bincount(gc, weights=valid & (w != 0), minlength=n_groups)
+    # R's svyciprop on a domain: df of the domain before removing missing answers (``degf(design)``), and for
+    # Korn-Graubard ``nrow(design)``: the domain's rows, or every row once calibrated (R keeps them all).
+    member = codes >= 0
+    member_codes = np.where(member, codes, 0)
+    n_rows = (
+        np.full(n_groups, design.n)
+        if design.adjustments
+        else bincount(member_codes, weights=member, minlength=n_groups)
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         if statistic == "total":
             est = swy
@@ -222,23 +179,14 @@ def _estimate_domains(
             est = swy / sw
             centre = est
             scale = 1.0 / sw
-    variances = np.empty(n_groups)
-    chunk = max(1, _CHUNK_CELLS // max(design.n, 1))
-    for start in range(0, n_groups, chunk):
-        stop = min(n_groups, start + chunk)
-        z = np.zeros((design.n, stop - start))
-        sel = valid & (gc >= start) & (gc < stop)
-        gi = gc[sel]
-        if statistic == "ratio":
-            resid = yv[sel] - centre[gi] * xv[sel]
-        else:
-            resid = yv[sel] - centre[gi]
-        z[np.flatnonzero(sel), gi - start] = wv[sel] * resid * scale[gi]
-        variances[start:stop] = taylor_variance(design, z, overwrite=True)
+    resid = yv - centre[gc] * xv if statistic == "ratio" else yv - centre[gc]
+    with np.errstate(invalid="ignore"):
+        scores = np.where(valid, wv * resid * scale[gc], 0.0)
+    variances = domain_variances(design, scores, gc, n_groups)
     se = np.sqrt(np.maximum(variances, 0.0))
-    df = _domain_df(design, gc, valid, n_groups)
+    df = _domain_df(design, member_codes, member, n_groups)
     # design effect against SRS without replacement of the same size (R's deff=TRUE)
-    resid_all = yv - (centre[gc] * xv if statistic == "ratio" else centre[gc])
+    resid_all = resid
     if statistic == "total":
         resid_all = yv - np.divide(swy, sw, out=np.zeros(n_groups), where=sw != 0)[gc]
     ss = bincount(gc, weights=wv * resid_all * resid_all, minlength=n_groups)

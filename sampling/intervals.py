@@ -7,7 +7,7 @@ import functools
 from typing import Literal, get_args
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ._errors import EstimationError
 
@@ -16,16 +16,25 @@ CI_METHODS: tuple[str, ...] = get_args(CIMethod)
 
 
 def t_quantile(level: float, df: int | float) -> float:
-    """Two-sided t quantile for ``level`` at ``df`` degrees of freedom (at least 1)."""
+    """Two-sided t quantile for ``level`` at ``df`` degrees of freedom; NaN below 1 df (R's ``qt``: no interval)."""
     if not 0 < level < 1:
         raise EstimationError(f"level must lie in (0, 1), got {level}")
-    return _t_quantile(float(level), max(float(df), 1.0))
+    if not float(df) >= 1.0:
+        return float("nan")
+    return _t_quantile(float(level), float(df))
 
 
 @functools.lru_cache(maxsize=4096)
 def _t_quantile(level: float, df: float) -> float:
-    # An index has hundreds of levels sharing a few degrees of freedom; scipy's ppf costs a millisecond.
-    return float(stats.t.ppf(0.5 + level / 2, df))
+    # An index has hundreds of levels sharing a few degrees of freedom; scipy.special (not scipy.stats, which
+    # costs a second to import) gives the same quantile as R's qt.
+    return float(special.stdtrit(df, 0.5 + level / 2))
+
+
+def _beta_quantile(q: float, a: float, b: float) -> float:
+    """R's ``qbeta(q, a, b)``; NaN when the shape parameters are out of range."""
+    with np.errstate(all="ignore"):
+        return float(special.betaincinv(a, b, q))
 
 
 def proportion_ci(
@@ -34,7 +43,9 @@ def proportion_ci(
     """CI of a proportion as R's ``svyciprop`` (logit, beta = Korn–Graubard, wald = ``mean``) or wilson.
 
     Returns ``(low, high, boundary)``; at p = 0 or 1, or a zero SE, the interval collapses to p with the flag.
-    ``n_rows`` (rows in the domain) gives the Korn–Graubard df correction ``qt(α/2, n-1)/qt(α/2, df)``.
+    Below 1 degree of freedom there is no interval (NaN, R's NA). ``n_rows`` (R's ``nrow(design)``: rows of
+    the domain, or of the whole design once it is calibrated) gives the Korn–Graubard df correction
+    ``qt(α/2, n-1)/qt(α/2, df)``.
     """
     if method not in CI_METHODS:
         raise EstimationError(f"CI method must be one of {', '.join(CI_METHODS)}, got {method!r}")
@@ -43,6 +54,8 @@ def proportion_ci(
     if p <= 0.0 or p >= 1.0 or not se > 0:
         return p, p, p <= 0.0 or p >= 1.0
     t = t_quantile(level, df)
+    if not np.isfinite(t):
+        return float("nan"), float("nan"), False
     alpha = 1 - level
     pf = np.float64(p)
     with np.errstate(all="ignore"):
@@ -55,16 +68,10 @@ def proportion_ci(
         n_eff = float(np.clip(pf * (1 - pf) / (np.float64(se) * se), 1e-12, 1e15))
         if method == "beta":
             rows = n_rows if n_rows is not None else int(min(np.ceil(n_eff), 2**31))
-            corr = stats.t.ppf(alpha / 2, max(rows - 1, 1)) / stats.t.ppf(alpha / 2, max(df, 1))
+            corr = t_quantile(level, max(rows - 1, 1)) / t
             n_eff = n_eff * corr * corr
-            try:
-                low = float(stats.beta.ppf(alpha / 2, n_eff * pf, n_eff * (1 - pf) + 1))
-            except (OverflowError, FloatingPointError):  # shape parameters beyond double range
-                low = float("nan")
-            try:
-                high = float(stats.beta.ppf(1 - alpha / 2, n_eff * pf + 1, n_eff * (1 - pf)))
-            except (OverflowError, FloatingPointError):
-                high = float("nan")
+            low = _beta_quantile(alpha / 2, n_eff * pf, n_eff * (1 - pf) + 1)
+            high = _beta_quantile(1 - alpha / 2, n_eff * pf + 1, n_eff * (1 - pf))
             low = 0.0 if not np.isfinite(low) else min(max(low, 0.0), p)
             high = 1.0 if not np.isfinite(high) else max(min(high, 1.0), p)
             return low, high, False

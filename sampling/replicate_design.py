@@ -10,7 +10,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.linalg import hadamard
 
 from ._errors import DesignError, WeightingError
 from ._util import FloatArray, IntArray, bincount
@@ -59,6 +58,19 @@ class ReplicateDesign:
     def n_replicates(self) -> int:
         """Number of replicates."""
         return int(self.factors.shape[0])
+
+    def degrees_of_freedom(self, rows: npt.NDArray[np.bool_] | None = None) -> int:
+        """R's ``degf`` of a replicate design: the rank of its replicate weights minus 1, over the PSUs with a
+        non-zero weight among ``rows`` (a domain, as R's subset of the design keeps only its rows)."""
+        keep = self.base.weights != 0
+        if rows is not None:
+            keep = keep & rows
+        present = np.zeros(self.base.n_psu, dtype=bool)
+        present[self.base.psu[keep]] = True
+        factors = self.factors[:, present]
+        if factors.size == 0:
+            return 0
+        return int(np.linalg.matrix_rank(factors)) - 1
 
     def rake(
         self,
@@ -122,6 +134,17 @@ def _cell_step(
     return _CellStep(tuple(cells), tuple(targets), tuple(sizes), tol, max_iter)
 
 
+def _first_psu_in_row_order(design: Design) -> IntArray:
+    """The PSU of every stratum that comes first in the rows (R's BRR takes the "first" PSU so)."""
+    first_row = np.full(design.n_psu, design.n, dtype=np.intp)
+    np.minimum.at(first_row, design.psu, np.arange(design.n, dtype=np.intp))
+    stratum = design.stages[0].group_of_unit
+    order = np.lexsort((first_row, stratum))
+    leads = np.ones(order.shape[0], dtype=bool)
+    leads[1:] = stratum[order][1:] != stratum[order][:-1]
+    return np.asarray(order[leads], dtype=np.intp)
+
+
 def make_replicates(
     design: Design,
     type: ReplicateType = "JK1",
@@ -160,21 +183,17 @@ def make_replicates(
     if type == "JKn":
         rows: list[FloatArray] = []
         rsc: list[float] = []
-        skipped = 0
         for h in range(stage.n_groups):
             members = np.flatnonzero(sh == h)
             m = members.size
             if m == 1:
-                if fpc_factor[h] == 0:
-                    continue
-                if design.lonely_psu == "fail":
+                # R (jknweights) treats a one-PSU stratum by the policy even when it is a certainty stratum
+                if design.lonely_psu == "fail" and fpc_factor[h] != 0:
                     raise DesignError(f"stratum {design.strata_labels[h]} has only one PSU; choose a lonely_psu policy")
                 if design.lonely_psu == "adjust":
                     r = np.where(sh == h, 0.0, stage.n_groups / (stage.n_groups - 1))
                     rows.append(r)
                     rsc.append((stage.n_groups - 1) / stage.n_groups)
-                else:
-                    skipped += 1
                 continue
             for p in members:
                 r = np.ones(p_count)
@@ -184,9 +203,8 @@ def make_replicates(
                 rsc.append(fpc_factor[h] * (m - 1) / m)
         if not rows:
             raise DesignError("every stratum was exhaustively sampled: no variance to estimate")
-        scale = 1.0
-        if design.lonely_psu == "average" and skipped:
-            scale = p_count / len(rows)
+        # R scales by PSUs over replicates whenever a stratum was skipped (a certainty one too)
+        scale = p_count / len(rows) if design.lonely_psu == "average" and len(rows) < p_count else 1.0
         return ReplicateDesign(design, np.vstack(rows), scale, np.asarray(rsc), "JKn", mse)
     if type == "bootstrap":
         if rng is None:
@@ -215,12 +233,14 @@ def make_replicates(
             raise DesignError(
                 f"BRR needs exactly two PSUs per stratum; stratum {design.strata_labels[h]} has {int(nh[h])}"
             )
+        from scipy.linalg import hadamard  # only BRR and Fay need it
+
         order: int = 1
         while order < stage.n_groups + 1:
             order *= 2
         had = hadamard(order)[:, 1 : stage.n_groups + 1]
         first = np.zeros(p_count, dtype=bool)
-        first[np.unique(sh, return_index=True)[1]] = True  # the first PSU of each stratum
+        first[_first_psu_in_row_order(design)] = True
         sign = had[:, sh]  # R × P
         in_half = np.where(first[None, :], sign > 0, sign < 0)
         f = np.where(in_half, 2.0 - rho, rho)

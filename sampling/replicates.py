@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 
 from ._errors import ConvergenceError, EstimationError
 from ._util import FloatArray, IntArray, as_float, bincount
@@ -85,18 +86,24 @@ def replicate_estimate(
         thetas = _cell_level(rep, yy, valid, gc, n_groups, statistic)
     full = thetas[0]
     reps = thetas[1:]
-    centre = full if rep.mse else reps.mean(axis=0)
-    var = rep.scale * (rep.rscales[:, None] * (reps - centre[None, :]) ** 2).sum(axis=0)
-    se = np.sqrt(var)
+    se = np.sqrt(_replicate_variance(rep, full, reps))
+    if statistic == "proportion" and method == "logit":
+        # R fits the logit model on every replicate: the interval's SE is that of the replicates' logits
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logit_se = np.sqrt(_replicate_variance(rep, special.logit(full), special.logit(reps)))
     out: list[Estimate] = []
     n_obs = bincount(gc[valid & (w != 0)], minlength=n_groups)
     sw = bincount(gc, weights=np.where(valid, w, 0.0), minlength=n_groups)
     sw2 = bincount(gc, weights=np.where(valid, w * w, 0.0), minlength=n_groups)
     for g in range(n_groups):
-        df = base.degrees_of_freedom(valid & (gc == g))
+        df = rep.degrees_of_freedom(codes == g)  # the domain's, before missing answers (R's degf)
         e, s = float(full[g]), float(se[g])
         if statistic == "proportion":
-            lo, hi, boundary = proportion_ci(e, s, df, level, method, int(n_obs[g]))
+            rows = base.n if rep.steps else int(np.count_nonzero(codes == g))
+            lo, hi, boundary = proportion_ci(e, s, df, level, method, rows)
+            if method == "logit" and not boundary and np.isfinite(lo):
+                half = t_quantile(level, df) * float(logit_se[g])
+                lo, hi = float(special.expit(special.logit(e) - half)), float(special.expit(special.logit(e) + half))
             cim: str = method
         else:
             t = t_quantile(level, df)
@@ -121,6 +128,12 @@ def replicate_estimate(
             )
         )
     return out
+
+
+def _replicate_variance(rep: ReplicateDesign, full: FloatArray, reps: FloatArray) -> FloatArray:
+    """``scale * sum_r rscales_r (theta_r - c)^2``, c the full-sample value (mse) or the replicates' mean."""
+    centre = full if rep.mse else reps.mean(axis=0)
+    return np.asarray(rep.scale * (rep.rscales[:, None] * (reps - centre[None, :]) ** 2).sum(axis=0))
 
 
 def _cell_level(

@@ -9,16 +9,30 @@ stage has an fpc, exactly as R's ``svyrecvar``/``multistage``/``onestrat``.
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
 
 from ._errors import DesignError
 from ._util import BoolArray, FloatArray, IntArray, bincount, group_sum
 from .design import Design, GregAdjustment, PostStratAdjustment, RakingAdjustment, Stage
 
-__all__ = ["UnitTotals", "included_stages", "project_scores", "taylor_variance", "variance_from_unit_totals"]
+if TYPE_CHECKING:
+    from scipy import sparse
+
+__all__ = [
+    "UnitTotals",
+    "domain_variances",
+    "included_stages",
+    "project_scores",
+    "taylor_variance",
+    "variance_from_unit_totals",
+]
 
 RAKING_BACKFIT_ITERATIONS = 10
+_CHUNK_CELLS = 16_000_000
 
 
 def project_scores(design: Design, scores: FloatArray, *, overwrite: bool = False) -> FloatArray:
@@ -64,26 +78,61 @@ def _project_raking(adj: RakingAdjustment, x: FloatArray) -> FloatArray:
     return x
 
 
+@dataclass(eq=False)
+class _RakingTables:
+    """What the projection on one raking needs whatever the scores (kept while the design lives)."""
+
+    inverse: list[FloatArray]
+    counts: list[FloatArray]
+    cross: list[list[FloatArray]]
+    unit_cells: dict[int, list[FloatArray]] = field(default_factory=dict)
+
+
+_RAKING_TABLES: weakref.WeakKeyDictionary[RakingAdjustment, _RakingTables] = weakref.WeakKeyDictionary()
+
+
+def _raking_tables(adj: RakingAdjustment) -> _RakingTables:
+    tables = _RAKING_TABLES.get(adj)
+    if tables is None:
+        inv = [np.divide(1.0, p, out=np.zeros_like(p), where=p != 0) for p in adj.weights]
+        k_count = len(adj.cells)
+        cross = [
+            [
+                bincount(
+                    adj.cells[j] * adj.n_cells[k] + adj.cells[k],
+                    weights=adj.weights[k] * inv[j],
+                    minlength=adj.n_cells[j] * adj.n_cells[k],
+                ).reshape(adj.n_cells[j], adj.n_cells[k])
+                for k in range(k_count)
+            ]
+            for j in range(k_count)
+        ]
+        counts = [bincount(c, minlength=m) for c, m in zip(adj.cells, adj.n_cells, strict=True)]
+        tables = _RakingTables(inv, counts, cross)
+        _RAKING_TABLES[adj] = tables
+    return tables
+
+
+def _unit_cells(adj: RakingAdjustment, stage_index: int, stage: Stage) -> list[FloatArray]:
+    """Per margin, the sums of that margin's weights by (unit of the stage, cell)."""
+    tables = _raking_tables(adj)
+    if stage_index not in tables.unit_cells:
+        tables.unit_cells[stage_index] = [
+            bincount(stage.unit * m + c, weights=w, minlength=stage.n_units * m).reshape(stage.n_units, m)
+            for c, m, w in zip(adj.cells, adj.n_cells, adj.weights, strict=True)
+        ]
+    return tables.unit_cells[stage_index]
+
+
 def _inverse_weights(adj: RakingAdjustment) -> list[FloatArray]:
-    return [np.divide(1.0, p, out=np.zeros_like(p), where=p != 0) for p in adj.weights]
+    return _raking_tables(adj).inverse
 
 
 def _raking_coefficients(adj: RakingAdjustment, s: list[FloatArray]) -> list[FloatArray]:
     """Backfitting coefficients ``A_k`` (cells × q) from the cell sums ``s_j`` of ``x / psw_j``."""
     k_count = len(adj.cells)
-    inv = _inverse_weights(adj)
-    counts = [bincount(c, minlength=m) for c, m in zip(adj.cells, adj.n_cells, strict=True)]
-    cross = [
-        [
-            bincount(
-                adj.cells[j] * adj.n_cells[k] + adj.cells[k],
-                weights=adj.weights[k] * inv[j],
-                minlength=adj.n_cells[j] * adj.n_cells[k],
-            ).reshape(adj.n_cells[j], adj.n_cells[k])
-            for k in range(k_count)
-        ]
-        for j in range(k_count)
-    ]
+    tables = _raking_tables(adj)
+    counts, cross = tables.counts, tables.cross
     q = s[0].shape[1]
     a = [np.zeros((m, q)) for m in adj.n_cells]
     for _ in range(RAKING_BACKFIT_ITERATIONS):
@@ -95,6 +144,8 @@ def _raking_coefficients(adj: RakingAdjustment, s: list[FloatArray]) -> list[Flo
 
 def _indicator(codes: IntArray, values: FloatArray, size: int) -> sparse.csr_matrix:
     """Sparse (size × rows) matrix with ``values`` at (code, row): grouped sums as a product."""
+    from scipy import sparse  # imported here: the estimate command does not need it
+
     return sparse.csr_matrix((values, (codes, np.arange(codes.shape[0]))), shape=(size, codes.shape[0]))
 
 
@@ -152,6 +203,22 @@ class UnitTotals:
         elif isinstance(adj, GregAdjustment):
             self.xtb[:, cols] += (adj.x[rows] * (rw / adj.g[rows])[:, None]).T @ block
 
+    def add_domains(self, scores: FloatArray, columns: IntArray) -> None:
+        """Accumulate scores that are zero outside one column per row: row i adds ``scores[i]`` to column
+        ``columns[i]`` only (domain estimates), without forming the rows × q matrix."""
+        q = self.q
+        for s in range(self.n_stages):
+            st = self.design.stages[s]
+            self.units[s] += bincount(st.unit * q + columns, scores, st.n_units * q).reshape(st.n_units, q)
+        adj = self.adj
+        if isinstance(adj, RakingAdjustment | PostStratAdjustment):
+            cells = adj.cells if isinstance(adj, RakingAdjustment) else (adj.cells,)
+            sizes = adj.n_cells if isinstance(adj, RakingAdjustment) else (adj.n_cells,)
+            for k, (c, m) in enumerate(zip(cells, sizes, strict=True)):
+                self.cell_sums[k] += bincount(c * q + columns, scores * self.row_factor[k], m * q).reshape(m, q)
+        elif isinstance(adj, GregAdjustment):
+            self.xtb += group_sum(columns, adj.x * (scores / adj.g)[:, None], q).T
+
     def totals(self) -> list[FloatArray]:
         """Unit totals of the projected basis, one array (units × q) per included stage."""
         adj = self.adj
@@ -160,9 +227,8 @@ class UnitTotals:
             st = self.design.stages[s]
             if isinstance(adj, RakingAdjustment):
                 coef = _raking_coefficients(adj, self.cell_sums)
-                for k, (c, m) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
-                    mk = bincount(st.unit * m + c, weights=adj.weights[k], minlength=st.n_units * m)
-                    out[s] -= mk.reshape(st.n_units, m) @ coef[k]
+                for k, mk in enumerate(_unit_cells(adj, s, st)):
+                    out[s] -= mk @ coef[k]
             elif isinstance(adj, PostStratAdjustment):
                 den = bincount(adj.cells, weights=adj.old_weights, minlength=adj.n_cells)
                 means = np.divide(
@@ -176,6 +242,24 @@ class UnitTotals:
                 gwx = group_sum(st.unit, adj.x * (adj.g * adj.old_weights)[:, None], st.n_units)
                 out[s] -= gwx @ beta
         return out
+
+
+def domain_variances(design: Design, scores: FloatArray, columns: IntArray, q: int) -> FloatArray:
+    """Design variances of ``q`` domain totals: row i scores ``scores[i]`` in domain ``columns[i]`` and zero
+    in every other (rows outside every domain score 0). Equals ``taylor_variance`` of the rows × q matrix."""
+    acc = UnitTotals(design, q)
+    if acc.supported:
+        acc.add_domains(scores, columns)
+        return variance_from_unit_totals(design, acc.totals())
+    out = np.empty(q)
+    chunk = max(1, _CHUNK_CELLS // max(design.n, 1))
+    for start in range(0, q, chunk):
+        stop = min(q, start + chunk)
+        sel = np.flatnonzero((columns >= start) & (columns < stop) & (scores != 0))
+        z = np.zeros((design.n, stop - start))
+        z[sel, columns[sel] - start] = scores[sel]
+        out[start:stop] = taylor_variance(design, z, overwrite=True)
+    return out
 
 
 def _project_greg(adj: GregAdjustment, x: FloatArray) -> FloatArray:
@@ -204,10 +288,14 @@ def _stage_variance(design: Design, stage_index: int, stage: Stage, t: FloatArra
     if active.any():
         if policy == "fail":
             h = int(np.flatnonzero(active)[0])
-            where = f"stratum {design.strata_labels[h]}" if stage_index == 0 else f"unit {h} of stage {stage_index}"
+            if stage_index == 0:
+                where, what = f"stratum {design.strata_labels[h]}", "PSU"
+            else:
+                where = f"stage-{stage_index} unit {design.stages[stage_index - 1].unit_name(h)}"
+                what = f"stage-{stage_index + 1} unit"
             raise DesignError(
-                f"{where} has only one PSU at stage {stage_index + 1} "
-                f"({int(active.sum())} such); choose lonely_psu remove, certainty, adjust or average"
+                f"{where} has only one {what} ({int(active.sum())} such); "
+                "choose lonely_psu remove, certainty, adjust or average"
             )
         if policy == "adjust":
             dev[active[g]] = t[active[g]]
@@ -245,6 +333,10 @@ def variance_from_unit_totals(design: Design, totals: list[FloatArray]) -> Float
             n_bad = int(((stage.sampsize == 1) & _not_certain(stage)).sum())
             n_ok = stage.n_groups - n_bad
             stage_total = per_group.sum(axis=0) * (stage.n_groups / n_ok) if n_ok > 0 else np.full(q, np.nan)
+        elif design.lonely_psu == "average" and ((stage.sampsize == 1) & _not_certain(stage)).any():
+            # R averages over the strata within each earlier-stage unit; a unit with one sampled unit below
+            # it is its own only stratum, so nothing is left to average over: R's variance is NaN.
+            stage_total = np.full(q, np.nan)
         else:
             stage_total = (per_group * multiplier[:, None]).sum(axis=0)
         total += stage_total

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._errors import ConvergenceError, WeightingError
-from ._util import FloatArray, IntArray, as_float, bincount
+from ._util import FloatArray, IntArray, as_float, bincount, compact_codes
 from .calibration import CalibrationResult, calibrate, dummy_matrix
 from .design import Design, PostStratAdjustment, RakingAdjustment
 from .estimate import domain_codes
@@ -282,8 +282,7 @@ def rake(
     joint = np.zeros(design.n, dtype=np.int64)
     for c, k in zip(m_codes, m_sizes, strict=True):
         joint = joint * k + c
-    uniq, jcode = np.unique(joint, return_inverse=True)
-    jcode = jcode.reshape(-1)
+    uniq, jcode = compact_codes(joint, int(np.prod(m_sizes, dtype=np.float64)))
     n_joint = uniq.shape[0]
     cell_w = bincount(jcode, weights=w0, minlength=n_joint)
     cell_of_joint: list[IntArray] = []

@@ -19,11 +19,16 @@ if TYPE_CHECKING:
 # only when its command runs, so that `survey --help` and the light commands do not load numpy, scipy or the
 # database layer; the help lines here are what `survey --help` shows.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "estimate": ("survey_api.estimate_cli", "design-based means or proportions with SEs and CIs from a CSV file"),
+    "estimate": (
+        "survey_api.estimate_cli",
+        "design-based means, shares, totals or ratios with SEs and CIs from a CSV or Parquet file",
+    ),
+    "index": ("survey_api.index_cli", "the official index levels (as GET /api/v1/indices) from a response file"),
     "import": ("survey_api.imports.cli", "import responses from a CSV file (all rows or none)"),
     "user": ("survey_api.users.cli", "user accounts"),
     "feedback": ("survey_api.feedback.cli", "feedback and petitions"),
     "report": ("survey_api.reports.cli", "a periodic report (DOCX, PDF or XLSX) for an instrument and period"),
+    "units": ("survey_api.units.cli", "org units: import a dated unit list with its crosswalk, print a day's map"),
 }
 
 
@@ -79,13 +84,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     instruments = commands.add_parser("instruments", help="survey instruments").add_subparsers(
         title="instrument commands"
     )
-    imp = instruments.add_parser("import", help="import instrument files (YAML or JSON)")
+    imp = instruments.add_parser("import", help="import instrument files (YAML, JSON or XLSForm .xlsx)")
     imp.add_argument("files", nargs="+", type=Path)
     imp.add_argument("--publish", action="store_true", help="publish the imported versions")
     imp.set_defaults(func=_instruments_import)
     chk = instruments.add_parser("check", help="validate instrument files without importing them")
     chk.add_argument("files", nargs="*", type=Path)
     chk.set_defaults(func=_instruments_check)
+    exp = instruments.add_parser("export", help="write an instrument version as an XLSForm workbook or YAML")
+    exp.add_argument("code", help="instrument code, e.g. sipas")
+    exp.add_argument("--version", type=int, default=None, help="version number (default: the latest published)")
+    exp.add_argument("--format", dest="kind", choices=("xlsform", "yaml"), default="xlsform")
+    exp.add_argument("--output", type=Path, required=True, help="the file to write")
+    exp.set_defaults(func=_instruments_export)
 
     for name, (module, summary) in LAZY_COMMANDS.items():
         if name == command:
@@ -171,18 +182,19 @@ def _token_create(args: argparse.Namespace) -> int:
 
 def _instruments_import(args: argparse.Namespace) -> int:
     from survey_api.errors import DomainError
-    from survey_api.instruments.loader import InstrumentFileError, load_instrument_file
+    from survey_api.instruments.loader import InstrumentFileError
     from survey_api.instruments.service import import_document
+    from survey_api.instruments.xlsform_cli import load_file, report
 
     try:
-        documents = [load_instrument_file(path) for path in args.files]
+        documents = [load_file(path) for path in args.files]
         with _session() as session:
             for document in documents:
                 version, changed = import_document(session, document, user=None, publish=args.publish)
                 state = "imported" if changed else "unchanged"
                 print(f"{document.code} v{version.version}: {state}, {version.status}")
     except InstrumentFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        report(exc)
         return 2
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
@@ -191,9 +203,30 @@ def _instruments_import(args: argparse.Namespace) -> int:
 
 
 def _instruments_check(args: argparse.Namespace) -> int:
-    from survey_api.instruments.loader import main as check_files
+    from survey_api.instruments.xlsform_cli import check_files
 
-    return 0 if check_files([str(path) for path in args.files]) == 0 else 2
+    return check_files(args.files)
+
+
+def _instruments_export(args: argparse.Namespace) -> int:
+    from survey_api.errors import DomainError
+    from survey_api.instruments.loader import InstrumentFileError
+    from survey_api.instruments.xlsform_cli import export
+
+    try:
+        with _session() as session:
+            written = export(session, args.code, args.version, args.kind, args.output)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    except InstrumentFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"{written}: written to {args.output}")
+    return 0
 
 
 def _session() -> AbstractContextManager[Session]:

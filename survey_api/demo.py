@@ -1,7 +1,10 @@
-"""Demo data: the plan's eight district-level units of 2022, health and education units, responses.
+"""Demo data: the plan's eight district-level units of 2022, health and education units, responses, a
+sampling plan with its interviews (``demo_plan``) and census margins (``demo_census``): the whole chain to a
+weighted index with confidence intervals.
 
-Loading twice changes nothing: units are found by code, and responses are only generated into a
-database that has none of the demo's (whose ids are derived from a fixed namespace).
+Loading twice changes nothing: units are found by code, responses are only generated into a database that
+has none of the demo's (whose ids are derived from a fixed namespace), the plan is found by name and the
+margins by their period.
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from survey_api import demo_census
 from survey_api.auth.service import create_user, user_by_username
 from survey_api.collection.schemas import ResponseIn
 from survey_api.collection.service import stored_response, submit
 from survey_api.db.base import utcnow
-from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, ServicePoint
+from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, ServicePoint, User
+from survey_api.demo_plan import load_plan
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of, load_official
+from survey_api.margins.schemas import MarginsIn
+from survey_api.margins.service import list_margins, put_margins
 from survey_api.qr.service import ensure_link
 from survey_api.units.service import unit_by_code
 
@@ -57,8 +64,12 @@ class _Point:
     satisfaction: float
 
 
-def load_demo(session: Session, *, responses_per_point: int = 40, seed: int = 2022) -> str:
-    """Load instruments, units, service points and responses; returns a one-line summary."""
+def load_demo(session: Session, *, responses_per_point: int = 40, seed: int = 2022, weighting: bool = True) -> str:
+    """Load instruments, units, service points and responses; returns a one-line summary.
+
+    ``weighting=False`` leaves out the sampling plan's interviews and the census margins (benchmarks load their
+    own designed responses and must not have them raked to the demo's margins).
+    """
     versions = {v.instrument.code: v for v in load_official(session)}
     points = _load_units(session)
     created = 0
@@ -71,7 +82,29 @@ def load_demo(session: Session, *, responses_per_point: int = 40, seed: int = 20
     for username, role, staff_password in _load_staff(session):
         who = role.replace("_", " ")
         summary += f"\ndemo {who} for the staff pages (/staff/) and the API: {username} / {staff_password} (shown once)"
+    if not weighting:
+        return summary
+    admin, volunteer = user_by_username(session, "admin-demo"), user_by_username(session, DEMO_VOLUNTEER)
+    assert admin is not None and volunteer is not None
+    interviews = load_plan(session, versions["sipas"], admin, volunteer, _answers)
+    if interviews:
+        summary += f"\ndemo sampling plan: {interviews} household interviews with design weights"
+    if _load_margins(session, admin):
+        summary += "\ndemo population margins: adults by sex and age group, 2019 census (see survey_api/demo_census.py)"
     return summary
+
+
+def _load_margins(session: Session, admin: User) -> bool:
+    """The census margins of the whole province, unless a set for their period is stored; True when stored now."""
+    start, end = demo_census.PERIOD
+    stored = list_margins(session, unit=None, date_from=start, date_to=end)
+    if any(m.unit is None and (m.period.start, m.period.end) == (start, end) for m in stored):
+        return False
+    payload = MarginsIn.model_validate(
+        {"unit": None, "period": {"from": start, "to": end}, "margins": demo_census.MARGINS}
+    )
+    put_margins(session, payload, user=admin)
+    return True
 
 
 def _load_staff(session: Session) -> list[tuple[str, str, str]]:

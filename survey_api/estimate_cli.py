@@ -1,7 +1,9 @@
-"""``survey estimate``: design-based estimates from a CSV file, for analysts.
+"""``survey estimate``: design-based estimates from a CSV or Parquet file, for analysts.
 
-Uses :mod:`sampling` and the standard library only. Bad input exits with status 2 and one line on stderr
-saying what to fix.
+Means, shares (``--satisfied``), totals and ratios, overall and by domains, with Taylor-linearisation or
+replicate-weight SEs, as R's survey package gives them. Reads only the columns it needs (see
+:mod:`survey_api.columnar`) and imports only :mod:`sampling`. Bad input exits with status 2 and one line on
+stderr saying what to fix.
 """
 
 from __future__ import annotations
@@ -10,36 +12,32 @@ import argparse
 import csv
 import io
 import json
-import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
-from sampling import (
-    Design,
-    Estimate,
-    SamplingError,
-    by_domain,
-    make_design,
-    mean,
-    proportion,
-    rake,
-    trim_weights,
+import numpy as np
+import numpy.typing as npt
+
+from sampling import Estimate, SamplingError, by_domain, replicate_estimate
+from survey_api.columnar import DataFile, InputError, read_data
+from survey_api.estimate_design import (
+    Analysis,
+    add_design_arguments,
+    build_analysis,
+    cli_message,
+    design_columns,
+    split,
 )
-
-_MISSING = {"", "NA", "na", "NaN", "nan", "."}
-
-
-class InputError(Exception):
-    """Input the user must fix (reported in one line, exit status 2)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``estimate`` subcommand."""
     p = subparsers.add_parser(
         "estimate",
-        help="design-based means or proportions with SEs and CIs from a CSV file",
-        description="Weighted means (or, with --satisfied, shares of answers in a set) with design-based "
-        "standard errors, like R's survey package. Empty cells are missing.",
+        help="design-based means, shares, totals or ratios with SEs and CIs from a CSV or Parquet file",
+        description="Weighted means (or, with --satisfied, shares of answers in a set), totals or ratios with "
+        "design-based standard errors, like R's survey package. Empty cells, NA and . are missing.",
     )
     add_arguments(p)
     p.set_defaults(func=run)
@@ -47,178 +45,123 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Arguments of ``survey estimate`` (shared with a stand-alone parser in tests)."""
-    p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
+    p.add_argument("data", metavar="DATA.csv", help="CSV file with a header row, or a .parquet file")
     p.add_argument("--var", action="append", required=True, metavar="COL", help="variable to estimate (repeatable)")
+    p.add_argument(
+        "--statistic",
+        default="mean",
+        choices=["mean", "total", "ratio"],
+        help="mean (a share with --satisfied), total, or ratio of --var to --denominator (default mean)",
+    )
+    p.add_argument("--denominator", metavar="COL", help="denominator of --statistic ratio")
     p.add_argument("--by", metavar="COL[,COL]", help="domains: one or more columns, comma-separated")
-    p.add_argument("--strata", metavar="COL", help="first-stage strata")
-    p.add_argument("--cluster", metavar="COL[,COL]", help="cluster ids, PSU first (comma-separated stages)")
-    p.add_argument("--nest", action="store_true", help="PSU ids repeat across strata: nest them")
-    p.add_argument("--weight", metavar="COL", help="sampling weights")
-    p.add_argument("--fpc", metavar="COL[,COL]", help="population counts or sampling fractions per stage")
+    p.add_argument("--overall", action="store_true", help="with --by, also the estimate over all rows (first)")
     p.add_argument("--satisfied", metavar="V,V", help="estimate the share of answers in this set, e.g. 4,5")
-    p.add_argument("--rake", metavar="MARGINS.json", help='{"col": {"level": total, ...}, ...}')
-    p.add_argument("--trim", metavar="LO:HI", help="trim weights to [LO, HI] after raking (either may be empty)")
+    add_design_arguments(p)
     p.add_argument("--ci", default="logit", choices=["logit", "beta", "wilson", "wald"], help="CI for proportions")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument(
-        "--lonely-psu",
-        default="fail",
-        choices=["fail", "remove", "certainty", "adjust", "average"],
-        help="strata with a single PSU (default: fail)",
-    )
     p.add_argument("--format", default="table", choices=["table", "json", "csv"], help="output format")
 
 
-def _read_csv(path: str) -> dict[str, list[str]]:
+def _needed_columns(args: argparse.Namespace) -> dict[str, str]:
+    cols = dict.fromkeys(args.var, "--var")
+    if args.denominator:
+        cols.setdefault(args.denominator, "--denominator")
+    for c in split(args.by):
+        cols.setdefault(c, "--by")
+    for c, flag in design_columns(args).items():
+        cols.setdefault(c, flag)
+    return cols
+
+
+def _satisfied(args: argparse.Namespace) -> list[float] | None:
+    if args.satisfied is None:
+        return None
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise InputError(f"{path} is empty") from None
-            cols: list[list[str]] = [[] for _ in header]
-            for line_no, row in enumerate(reader, start=2):
-                if len(row) != len(header):
-                    if not row:
-                        continue
-                    raise InputError(f"{path} line {line_no}: {len(row)} fields, the header has {len(header)}")
-                for c, v in zip(cols, row, strict=True):
-                    c.append(v)
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    return dict(zip(header, cols, strict=True))
+        satisfied = [float(v) for v in split(args.satisfied)]
+    except ValueError:
+        raise InputError(f"--satisfied must be numbers separated by commas, got {args.satisfied!r}") from None
+    if not satisfied:
+        raise InputError("--satisfied needs at least one value")
+    return satisfied
 
 
-def _column(data: dict[str, list[str]], name: str, what: str) -> list[str]:
-    if name not in data:
-        raise InputError(f"{what} column {name!r} is not in the file (columns: {', '.join(list(data)[:12])}…)")
-    return data[name]
+def _statistic(args: argparse.Namespace, satisfied: list[float] | None) -> str:
+    if args.statistic == "ratio":
+        if not args.denominator:
+            raise InputError("--statistic ratio needs --denominator COL")
+        if satisfied is not None:
+            raise InputError("--satisfied cannot be combined with --statistic ratio")
+        if args.replicates:
+            raise InputError("--statistic ratio is computed with Taylor linearisation; drop --replicates")
+        return "ratio"
+    if args.denominator:
+        raise InputError("--denominator is only for --statistic ratio")
+    if args.statistic == "total":
+        return "total"
+    return "proportion" if satisfied is not None else "mean"
 
 
-def _numeric(data: dict[str, list[str]], name: str, what: str, *, allow_missing: bool = True) -> list[float]:
-    raw = _column(data, name, what)
-    out = [0.0] * len(raw)
-    for i, v in enumerate(raw):
-        s = v.strip()
-        if s in _MISSING:
-            if not allow_missing:
-                raise InputError(f"{what} column {name!r}: missing value on line {i + 2}")
-            out[i] = math.nan
-            continue
-        try:
-            out[i] = float(s)
-        except ValueError:
-            raise InputError(f"{what} column {name!r}: non-numeric value {v!r} on line {i + 2}") from None
-    return out
-
-
-def _labels(data: dict[str, list[str]], name: str, what: str) -> list[str]:
-    out = [v.strip() for v in _column(data, name, what)]
-    for i, v in enumerate(out):
-        if v in _MISSING:
-            raise InputError(f"{what} column {name!r}: missing value on line {i + 2}")
-    return out
-
-
-def _split(spec: str | None) -> list[str]:
-    return [s.strip() for s in spec.split(",") if s.strip()] if spec else []
-
-
-def _build_design(args: argparse.Namespace, data: dict[str, list[str]]) -> tuple[Design, dict[str, object]]:
-    n = len(next(iter(data.values()))) if data else 0
-    if n == 0:
-        raise InputError(f"{args.data} has no data rows")
-    weights = _numeric(data, args.weight, "--weight", allow_missing=False) if args.weight else None
-    strata = _labels(data, args.strata, "--strata") if args.strata else None
-    clusters = [_labels(data, c, "--cluster") for c in _split(args.cluster)] or None
-    fpc = [_numeric(data, c, "--fpc", allow_missing=False) for c in _split(args.fpc)] or None
-    design = make_design(
-        n,
-        weights=weights,
-        strata=strata,
-        clusters=clusters,
-        fpc=fpc,
-        nest=args.nest,
-        lonely_psu=args.lonely_psu,
-    )
-    info: dict[str, object] = {}
-    if args.rake:
-        try:
-            with open(args.rake, encoding="utf-8") as fh:
-                margins = json.load(fh)
-        except OSError as exc:
-            raise InputError(f"cannot read {args.rake}: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{args.rake} is not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        if not isinstance(margins, dict) or not margins or not all(isinstance(v, dict) for v in margins.values()):
-            raise InputError(f'{args.rake} must look like {{"column": {{"level": total, ...}}, ...}}')
-        cols = [_labels(data, c, "--rake margin") for c in margins]
-        try:
-            pops: list[dict[object, float]] = [{str(k): float(v) for k, v in m.items()} for m in margins.values()]
-        except (TypeError, ValueError):
-            raise InputError(f"{args.rake}: population totals must be numbers") from None
-        res = rake(design, cols, pops, names=list(margins))
-        design = res.design
-        info["raking"] = {
-            "margins": list(margins),
-            "converged": res.converged,
-            "iterations": res.iterations,
-            "max_error": res.max_error,
-        }
-    if args.trim:
-        lo_s, sep, hi_s = args.trim.partition(":")
-        if not sep:
-            raise InputError(f"--trim must be LO:HI (either may be empty), got {args.trim!r}")
-        try:
-            lo = float(lo_s) if lo_s.strip() else -math.inf
-            hi = float(hi_s) if hi_s.strip() else math.inf
-        except ValueError:
-            raise InputError(f"--trim must be LO:HI with numbers, got {args.trim!r}") from None
-        design = trim_weights(design, lower=lo, upper=hi)
-        info["trim"] = {"lower": None if math.isinf(lo) else lo, "upper": None if math.isinf(hi) else hi}
-    return design, info
-
-
-def _estimates(args: argparse.Namespace, data: dict[str, list[str]], design: Design) -> list[Estimate]:
-    satisfied: list[float] | None = None
-    if args.satisfied is not None:
-        try:
-            satisfied = [float(v) for v in _split(args.satisfied)]
-        except ValueError:
-            raise InputError(f"--satisfied must be numbers separated by commas, got {args.satisfied!r}") from None
-        if not satisfied:
-            raise InputError("--satisfied needs at least one value")
+def _estimates(args: argparse.Namespace, data: DataFile, analysis: Analysis) -> list[Estimate]:
+    satisfied = _satisfied(args)
+    statistic = _statistic(args, satisfied)
     if not 0 < args.level < 1:
         raise InputError(f"--level must lie between 0 and 1, got {args.level}")
-    by_cols = _split(args.by)
-    by_values = [["" if v.strip() in _MISSING else v.strip() for v in _column(data, c, "--by")] for c in by_cols]
+    by_cols = split(args.by)
+    by_values = [data.labels(c, "--by", allow_missing=True) for c in by_cols]
+    ones: list[npt.NDArray[np.int64]] = [np.zeros(data.n, dtype=np.int64)]
+    groupings: list[tuple[list[object], list[str] | None]] = []
+    if not by_cols or args.overall:
+        groupings.append((list(ones), None))
+    if by_cols:
+        groupings.append((list(by_values), by_cols))
+    denominator = data.numeric(args.denominator, "--denominator") if args.denominator else None
     out: list[Estimate] = []
     for var in args.var:
-        y = _numeric(data, var, "--var")
-        if by_cols:
-            out.extend(
-                by_domain(
-                    design,
-                    y,
-                    by_values,
-                    by_names=by_cols,
-                    statistic="proportion" if satisfied is not None else "mean",
-                    satisfied=satisfied,
-                    method=args.ci,
-                    level=args.level,
-                    variable=var,
-                )
-            )
-        else:
-            if satisfied is not None:
-                e = proportion(design, y, satisfied=satisfied, method=args.ci, level=args.level)
-            else:
-                e = mean(design, y, level=args.level)
-            from dataclasses import replace
-
-            out.append(replace(e, variable=var))
+        y = data.numeric(var, "--var")
+        if satisfied is not None and statistic == "total":
+            y = np.where(np.isnan(y), np.nan, np.isin(y, satisfied).astype(np.float64))
+        for columns, names in groupings:
+            out.extend(_one(args, analysis, statistic, y, columns, names, satisfied, denominator, var))
     return out
+
+
+def _one(
+    args: argparse.Namespace,
+    analysis: Analysis,
+    statistic: str,
+    y: npt.NDArray[np.float64],
+    columns: list[object],
+    names: list[str] | None,
+    satisfied: list[float] | None,
+    denominator: npt.NDArray[np.float64] | None,
+    var: str,
+) -> list[Estimate]:
+    if analysis.replicates is not None:
+        ests = replicate_estimate(
+            analysis.replicates,
+            y,
+            by=columns if names else None,  # type: ignore[arg-type]
+            by_names=names,
+            statistic=statistic,  # type: ignore[arg-type]
+            satisfied=satisfied if statistic == "proportion" else None,
+            method=args.ci,
+            level=args.level,
+        )
+        return [replace(e, variable=var) for e in ests]
+    ests = by_domain(
+        analysis.design,
+        y,
+        columns,  # type: ignore[arg-type]
+        by_names=names or ["all"],
+        statistic=statistic,  # type: ignore[arg-type]
+        satisfied=satisfied if statistic == "proportion" else None,
+        denominator=denominator,
+        method=args.ci,
+        level=args.level,
+        variable=var,
+    )
+    return ests if names else [replace(e, group=None) for e in ests]
 
 
 _FIELDS = ["variable", "group", "estimate", "se", "ci_low", "ci_high", "n", "deff", "df", "boundary"]
@@ -237,7 +180,7 @@ def _render(args: argparse.Namespace, ests: Sequence[Estimate], design_info: dic
             g = "" if not isinstance(group, dict) else ";".join(f"{k}={v}" for k, v in group.items())
             w.writerow(["" if r[f] is None else (g if f == "group" else r[f]) for f in _FIELDS])
         return buf.getvalue().rstrip("\n")
-    kind = "share" if args.satisfied is not None else "mean"
+    kind = args.statistic if args.statistic != "mean" else ("share" if args.satisfied is not None else "mean")
     head = ["variable", "group", kind, "SE", f"{round(args.level * 100, 1):g}% CI", "n", "deff"]
     table: list[list[str]] = []
     for e in ests:
@@ -248,8 +191,8 @@ def _render(args: argparse.Namespace, ests: Sequence[Estimate], design_info: dic
                 str(e.variable),
                 g,
                 f"{e.estimate:.6g}{flag}",
-                f"{e.se:.6g}",
-                f"[{e.ci_low:.6g}, {e.ci_high:.6g}]",
+                _number(e.se),
+                f"[{_number(e.ci_low)}, {_number(e.ci_high)}]",
                 str(e.n),
                 "" if e.deff is None else f"{e.deff:.3f}",
             ]
@@ -270,17 +213,21 @@ def _render(args: argparse.Namespace, ests: Sequence[Estimate], design_info: dic
     return "\n".join(lines)
 
 
+def _number(value: float) -> str:
+    return f"{value:.6g}" if np.isfinite(value) else "NA"
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``survey estimate``; returns the exit status (0 ok, 2 bad input)."""
     try:
-        data = _read_csv(args.data)
-        design, info = _build_design(args, data)
-        ests = _estimates(args, data, design)
-        design_info: dict[str, object] = {**design.summary(), **info}
+        data = read_data(args.data, _needed_columns(args))
+        analysis = build_analysis(args, data)
+        ests = _estimates(args, data, analysis)
+        design_info: dict[str, object] = {**analysis.design.summary(), **analysis.info}
         design_info.update({"weight": args.weight, "ci": args.ci, "level": args.level})
         text = _render(args, ests, design_info)
     except (InputError, SamplingError) as exc:
-        print(f"survey estimate: error: {exc}", file=sys.stderr)
+        print(f"survey estimate: error: {cli_message(exc)}", file=sys.stderr)
         return 2
     print(text)
     return 0

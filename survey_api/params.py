@@ -34,6 +34,16 @@ def _iso_day(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(_iso_day)]
 """A day written YYYY-MM-DD (not a number, which pydantic would read as a Unix time: ``0`` is 1970-01-01)."""
 
+
+def _text_day(value: Any) -> Any:
+    if not isinstance(value, str | date):
+        raise ValueError("write the day as YYYY-MM-DD")
+    return value
+
+
+BodyDay = Annotated[Day, BeforeValidator(_text_day)]
+"""A day inside a JSON body: text only (``0`` or ``20260101`` as a number is refused, not read as a Unix time)."""
+
 VersionQuery = Annotated[
     int | None, Query(ge=1, le=MAX_INT, description="Version number; default the latest published")
 ]

@@ -16,6 +16,7 @@ from survey_web.public_results import router as public_results_router
 from survey_web.respond import router as respond_router
 from survey_web.routes import router
 from survey_web.staff import router as staff_router
+from survey_web.staff.admin import router as admin_router
 from survey_web.tablet import router as tablet_router
 
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(posters_router)
     app.include_router(tablet_router)
     app.include_router(staff_router)
+    app.include_router(admin_router)
     app.include_router(public_results_router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

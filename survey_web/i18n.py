@@ -55,6 +55,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "too_many": "Có quá nhiều lượt gửi trong thời gian ngắn. Vui lòng đợi {seconds} giây rồi thử lại.",
         "receipt_used": "Hồ sơ này đã được đánh giá. Xin cảm ơn, mỗi hồ sơ được tính một lần.",
         "already": "Ý kiến cho lượt trả lời này đã được ghi nhận. Xin cảm ơn!",
+        "unit_closed_title": "Điểm khảo sát này đã dừng",
+        "unit_closed": "{unit} không còn hoạt động từ ngày {day} do sắp xếp lại đơn vị hành chính, nên mã QR này "
+        "không còn nhận phiếu.",
+        "unit_closed_successors": "Đơn vị tiếp nhận nhiệm vụ:",
+        "unit_closed_ask": "Vui lòng quét mã QR mới tại nơi Ông/Bà được phục vụ, hoặc hỏi cán bộ tiếp nhận.",
+        "point_closed": "{point} đã ngừng nhận phiếu khảo sát qua mã QR này.",
+        "point_closed_instead": "Ông/Bà có thể đánh giá tại:",
     },
     "en": {
         "switch": "Tiếng Việt",
@@ -107,6 +114,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "too_many": "Too many answers in a short time. Please wait {seconds} seconds and try again.",
         "receipt_used": "This dossier has already been rated. Thank you: each dossier counts once.",
         "already": "A message for this answer has already been received. Thank you!",
+        "unit_closed_title": "This survey point has closed",
+        "unit_closed": "{unit} has not existed since {day} (administrative units were reorganised), so this QR code "
+        "no longer takes answers.",
+        "unit_closed_successors": "Its work passed to:",
+        "unit_closed_ask": "Please scan the new QR code where you were served, or ask the staff.",
+        "point_closed": "{point} no longer takes answers through this QR code.",
+        "point_closed_instead": "You can rate the service at:",
     },
 }
 
@@ -199,6 +213,8 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
         "forged": "Yêu cầu này không được gửi từ chính các trang của khu vực cán bộ nên đã bị từ chối để bảo vệ tài "
         "khoản của Ông/Bà. Vui lòng mở lại khu vực cán bộ và thao tác trực tiếp trên trang.",
         "too_many": "Đăng nhập sai quá nhiều lần. Vui lòng đợi {minutes} phút rồi thử lại.",
+        "admin_link": "Quản trị",
+        "results_nav": "Kết quả khảo sát",
     },
     "en": {
         "switch": "Tiếng Việt",
@@ -280,5 +296,7 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
         "forged": "This request did not come from the staff area's own pages, so it was refused to protect your "
         "account. Please open the staff area again and use it directly.",
         "too_many": "Too many failed sign-ins. Please wait {minutes} minutes and try again.",
+        "admin_link": "Administration",
+        "results_nav": "Survey results",
     },
 }

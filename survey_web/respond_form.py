@@ -10,7 +10,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from survey_api.instruments.document import InstrumentDocument, Text
-from survey_api.qr.forms import estimated_minutes, qr_sections, question_count
+from survey_api.qr.forms import estimated_minutes, place_of, qr_sections, question_count
 
 _INTEGER = re.compile(r"^-?\d{1,9}$")
 
@@ -60,12 +60,8 @@ def summary_label(text: str) -> str:
 
 
 def subtitle(unit_name: str, point_name: str) -> str:
-    """Where the respondent was served, without saying the unit's name twice."""
-    if not point_name or point_name == unit_name:
-        return unit_name
-    if unit_name and unit_name.casefold() in point_name.casefold():
-        return point_name
-    return f"{point_name} · {unit_name}" if unit_name else point_name
+    """Where the respondent was served, without saying the unit's name twice (as the posters say it)."""
+    return place_of(unit_name, point_name)
 
 
 def read_answers(document: InstrumentDocument, form: FormData) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from survey_api.routing import CommittingRoute
 from survey_web.feedback_pages.public import router as feedback_public_router
 from survey_web.feedback_pages.staff import router as feedback_staff_router
 from survey_web.feedback_pages.staff_actions import router as feedback_staff_actions_router
+from survey_web.staff.results import router as staff_results_router
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
@@ -26,3 +27,5 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
 router.include_router(feedback_public_router)
 router.include_router(feedback_staff_router)
 router.include_router(feedback_staff_actions_router)
+# The staff results page (/staff/results).
+router.include_router(staff_results_router)

@@ -109,7 +109,29 @@ def official(db: Db) -> dict[str, int]:
     from survey_api.instruments.service import load_official
 
     with db() as session:
-        return {v.instrument.code: v.id for v in load_official(session)}
+        versions = {v.instrument.code: v.id for v in load_official(session)}
+        ensure_test_point(session)
+        return versions
+
+
+# Every response belongs to a unit: ``tests.api.helpers.submission`` answers at this point unless told otherwise.
+TEST_POINT = "test-point"
+
+
+def ensure_test_point(session: Session) -> None:
+    """The unit ``test-unit`` and its service point ``test-point`` (created once per database)."""
+    from datetime import date
+
+    from survey_api.db.models import OrgUnit, ServicePoint
+
+    if session.query(ServicePoint).filter_by(code=TEST_POINT).one_or_none() is None:
+        unit = OrgUnit(
+            code="test-unit", name="Đơn vị thử", kind="district", sector="administrative", valid_from=date(2000, 1, 1)
+        )
+        session.add(unit)
+        session.flush()
+        session.add(ServicePoint(code=TEST_POINT, name="Điểm thử", unit_id=unit.id, kind="one_stop_counter"))
+        session.flush()
 
 
 @pytest.fixture

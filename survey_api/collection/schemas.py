@@ -19,7 +19,12 @@ class ResponseIn(BaseModel):
 
     id: uuid.UUID = Field(description="A UUID the client generates once per questionnaire; retries reuse it")
     instrument_version: DbInt = Field(description="The id of the published instrument version answered")
-    service_point: str | None = Field(default=None, max_length=64)
+    service_point: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The service point where it was given; the response belongs to its unit. Without one, an "
+        "interview names its assignment and belongs to the assignment's unit (neither: 422)",
+    )
     channel: Literal["qr", "tablet", "import", "web", "paper"] = Field(
         default="web", description="Ignored: the server sets the channel from how the answer came in"
     )

@@ -12,11 +12,14 @@ from sqlalchemy.orm import Session
 
 from survey_api.collection import lookups, repository
 from survey_api.collection.answers import check_answers, pack_scores
+from survey_api.collection.cells import fill_from_answers
 from survey_api.collection.schemas import ResponseIn, ResponseOut, response_out
 from survey_api.db.base import utcnow
 from survey_api.db.models import Response
 from survey_api.errors import Conflict, DomainError, InvalidInput
+from survey_api.fieldwork.interviews import interviewer_assignment
 from survey_api.hashing import canonical_digest
+from survey_api.instruments.document import InstrumentDocument
 from survey_api.plans import cases as plans
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -87,6 +90,10 @@ def submit(
     body; other content under a stored id is a conflict (409) and changes nothing. A flagged response
     (``screening.flags``) is kept but excluded from indices by default. ``design`` stores the response's
     sample-design values (strata, PSU, weight, fpc) and respondent cells.
+
+    Every response belongs to a unit: its service point's, or for an interview at no point its assignment's
+    (422 when it has neither). Cells given explicitly (``design``, a plan's frame) are kept; the
+    instrument's declared items fill the empty ones (``collection.cells``).
     """
     digest = canonical_digest(payload.fingerprint())
     try:
@@ -119,7 +126,7 @@ def prepare(
 ) -> Prepared:
     """The row that stores ``payload`` (``digest`` its fingerprint's), or DomainError when it may not be
     stored today. Reads only; nothing is written."""
-    values = _validated_values(session, payload, digest)
+    values, document = _validated_values(session, payload, digest)
     values["interviewer_id"] = interviewer_id
     if screening is not None:
         flags = list(screening.flags)
@@ -133,6 +140,15 @@ def prepare(
         )
     if payload.assignment is not None:
         values.update(plans.case_values(session, payload.assignment, payload.case_ref, interviewer_id))
+        if values["unit_id"] is None:  # an interview at no service point counts for its assignment's unit
+            values["unit_id"] = interviewer_assignment(session, payload.assignment, interviewer_id).unit_id
+    if values["unit_id"] is None:
+        raise InvalidInput(
+            "the response was not stored: it belongs to no unit; name the service point where it was given "
+            "(or, for an interview, the assignment it was for)",
+            errors=[{"item": "service_point", "problem": "required: a response must belong to a unit"}],
+        )
+    fill_from_answers(document, values["answers"], values)
     return Prepared(values, digest, payload.service_point)
 
 
@@ -172,7 +188,7 @@ def acknowledged(prepared: Prepared) -> Submission:
     )
 
 
-def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dict[str, object]:
+def _validated_values(session: Session, payload: ResponseIn, digest: str) -> tuple[dict[str, Any], InstrumentDocument]:
     version = lookups.answerable_version(session, payload.instrument_version)
     if version is None:
         raise InvalidInput(
@@ -200,7 +216,7 @@ def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dic
         raise InvalidInput(f"the response was not stored: {summary}", errors=problems)
 
     received_at = utcnow()
-    return {
+    values = {
         "id": payload.id,
         "instrument_version_id": version.id,
         "service_point_id": service_point.id if service_point else None,
@@ -217,6 +233,7 @@ def _validated_values(session: Session, payload: ResponseIn, digest: str) -> dic
         "flags": [],
         "excluded": False,
     }
+    return values, document
 
 
 def observed_day(completed_at: datetime | None, received_at: datetime) -> date:

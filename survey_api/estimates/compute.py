@@ -16,6 +16,7 @@ from sampling import (
     SegmentMismatch,
     compute_index,
     compute_index_by,
+    extend_summary,
     summarise_answers,
 )
 from survey_api.db.models.responses import MISSING_SCORE
@@ -126,3 +127,20 @@ def index_summary(
     position = {code: i for i, code in enumerate(score_items)}
     answers = np.take(rows.scores, [position[code] for code in definition.items], axis=1)
     return summarise_answers(answers, definition.items, definition, segments, missing=MISSING_SCORE)
+
+
+def grown_summary(
+    earlier: AnswerSummary | None,
+    moved: NDArray[np.intp],
+    rows: DesignRows,
+    score_items: Sequence[str],
+    definition: IndexDefinition,
+    groups: NDArray[np.int32] | None,
+) -> AnswerSummary | None:
+    """:func:`index_summary` of ``rows``, given the summary of the rows now at ``moved`` (``earlier``): only
+    the other rows' answers are read (``sampling.extend_summary``), with the same result."""
+    segments = segment_codes(rows, groups)
+    if earlier is None or segments is None:
+        return index_summary(rows, score_items, definition, groups)
+    # Every stored answer byte: only the new rows' (and a subsample's) are read.
+    return extend_summary(earlier, rows.scores, score_items, definition, segments, moved, missing=MISSING_SCORE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -9,10 +10,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import ColumnElement, LargeBinary, and_, func, literal, literal_column, select, text
+from sqlalchemy import Boolean, ColumnElement, LargeBinary, and_, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from survey_api.db.models import FrameUnit, OrgUnit, Response, SampleUnit
+from survey_api.db.models import FrameUnit, OrgUnit, Response, ResponseRevision, SampleUnit
 from survey_api.db.models.responses import DESIGNED
 from survey_api.estimates.selection import Selection
 
@@ -106,66 +107,145 @@ _TEXT_COLUMNS = ("stratum", "psu", "sex", "age_group", "channel")
 # PostgreSQL sends each text column as one string: values separated by \x1f, \x1e for NULL.
 _SEPARATOR, _NULL = "\x1f", "\x1e"
 _EPOCH = date(2000, 1, 1)
+_SNAPSHOT = re.compile(r"(\d+):(\d+):([\d,]*)")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far a read went: what a later read of the same selection must add to it (:func:`read_rows`).
+
+    ``revisions`` counts the changes and deletions of the version's stored responses (migration 0015);
+    rows read at one mark are still as they were while it is unchanged. PostgreSQL: ``snapshot`` is the
+    read's snapshot (``pg_snapshot`` text), and a response was read exactly when its transaction (its
+    ``arrival``) is visible in it, whatever order transactions committed in; ``origin`` is the database's
+    oid. SQLite (one writer at a time): ``snapshot`` is the largest ``arrival`` of the version read.
+    """
+
+    revisions: int
+    snapshot: str
+    origin: int = 0
+
+    def oldest(self) -> int:
+        """PostgreSQL: the oldest transaction the snapshot did not see as committed (its xmin)."""
+        return int(self.snapshot.split(":", 1)[0])
+
+
+class ChangedMeanwhile(Exception):
+    """Stored responses of the version were changed while they were read (read them again)."""
 
 
 def design_rows(session: Session, selection: Selection, width: int) -> DesignRows:
     """Scores and design columns of the matching, non-excluded responses, in one query (no ORM objects).
 
+    Rows are in the order they arrived (:func:`read_rows`), whatever the order the database scans them in.
+    """
+    return read_rows(session, selection, width)[0]
+
+
+def read_rows(
+    session: Session, selection: Selection, width: int, since: Mark | None = None
+) -> tuple[DesignRows, NDArray[np.int64], Mark]:
+    """The matching rows (all, or those that arrived after ``since``), their arrivals and the new mark.
+
+    Rows are ordered by arrival, then id: an order that rows read later merge into
+    (:func:`survey_api.estimates.increments.merge`) to give what one read of all of them gives.
     PostgreSQL aggregates every column into one value (packed answers and numbers as binary strings, text
-    as one delimited string) in a single scan, sent in binary; SQLite's rows come straight off the driver
-    cursor. Rows are in the order of one scan, the same for every column.
+    as one delimited string) in a single scan, sent in binary, with the snapshot and the version's
+    revisions from the same statement; SQLite reads its mark, the rows up to it (straight off the driver
+    cursor), and raises :class:`ChangedMeanwhile` when a revision came between.
     """
     conditions = selection.conditions()
     if session.get_bind().dialect.name == "postgresql":
-        return _design_rows_postgresql(session, width, conditions)
+        return _read_postgresql(session, selection.version_id, width, conditions, since)
+    mark = _sqlite_mark(session, selection.version_id)
+    conditions.append(Response.arrival <= int(mark.snapshot))
+    if since is not None:
+        conditions.append(Response.arrival > int(since.snapshot))
     columns = (
         Response.scores,
         Response.design_weight,
         Response.fpc,
         Response.unit_id,
         Response.observed_on,
+        Response.arrival,
         *(getattr(Response, name) for name in _TEXT_COLUMNS),
     )
-    rows = list(_raw_cursor(session, select(*columns).where(*conditions).order_by(Response.id)))
+    query = select(*columns).where(*conditions).order_by(Response.arrival, Response.id)
+    rows = list(_raw_cursor(session, query))
+    if _sqlite_mark(session, selection.version_id).revisions != mark.revisions:
+        raise ChangedMeanwhile(f"responses of version {selection.version_id} changed while they were read")
     n = len(rows)
     blob = b"".join(row[0] for row in rows)
     weight, fpc, unit = (
         np.fromiter((np.nan if r[k] is None else r[k] for r in rows), dtype=np.float64, count=n) for k in (1, 2, 3)
     )
     days = np.array([r[4] for r in rows], dtype="datetime64[D]") if n else np.empty(0, dtype="datetime64[D]")
-    text_columns = [Labels.of([r[5 + k] for r in rows]) for k in range(len(_TEXT_COLUMNS))]
-    return _design(blob, width, weight, fpc, np.nan_to_num(unit, nan=-1).astype(np.int64), days, text_columns)
+    arrival = np.fromiter((r[5] for r in rows), dtype=np.int64, count=n)
+    text_columns = [Labels.of([r[6 + k] for r in rows]) for k in range(len(_TEXT_COLUMNS))]
+    design = _design(blob, width, weight, fpc, np.nan_to_num(unit, nan=-1).astype(np.int64), days, text_columns)
+    return design, arrival, mark
 
 
-def _design_rows_postgresql(session: Session, width: int, conditions: list[ColumnElement[bool]]) -> DesignRows:
+def _sqlite_mark(session: Session, version_id: int) -> Mark:
+    revisions = select(ResponseRevision.revisions).where(ResponseRevision.instrument_version_id == version_id)
+    latest = select(func.max(Response.arrival)).where(Response.instrument_version_id == version_id)
+    found, last = session.execute(select(revisions.scalar_subquery(), latest.scalar_subquery())).one()
+    return Mark(int(found or 0), str(int(last or 0)))
+
+
+def _read_postgresql(
+    session: Session,
+    version_id: int,
+    width: int,
+    conditions: list[ColumnElement[bool]],
+    since: Mark | None,
+) -> tuple[DesignRows, NDArray[np.int64], Mark]:
     binary = (
         "scores",
         "float8send(coalesce(design_weight, 'NaN'))",
         "float8send(coalesce(fpc, 'NaN'))",
         "int8send(coalesce(unit_id, -1)::bigint)",
         f"int4send(observed_on - DATE '{_EPOCH.isoformat()}')",
+        "int8send(arrival)",
+        "uuid_send(id)",
     )
     aggregates = [f"string_agg({value}, ''::bytea)" for value in binary]
     aggregates += [f"string_agg(coalesce({name}, E'{_NULL}'), E'{_SEPARATOR}')" for name in _TEXT_COLUMNS]
+    # From the statement's own snapshot: what the rows are as of, and the changes made before it.
+    aggregates += [
+        "pg_current_snapshot()::text",
+        f"(SELECT revisions FROM response_revisions WHERE instrument_version_id = {int(version_id)})",
+        "(SELECT oid::bigint FROM pg_database WHERE datname = current_database())",
+    ]
+    if since is not None:
+        snapshot = _SNAPSHOT.fullmatch(since.snapshot)
+        if snapshot is None:
+            raise ValueError(f"not a PostgreSQL snapshot: {since.snapshot!r}")
+        # Transactions before the snapshot's xmin were all visible to it: the index finds the few after.
+        conditions = [
+            *conditions,
+            Response.arrival >= since.oldest(),
+            literal_column(
+                f"NOT pg_visible_in_snapshot(arrival::text::xid8, '{snapshot.group(0)}'::pg_snapshot)", Boolean
+            ),
+        ]
     columns: list[ColumnElement[Any]] = [literal_column(a) for a in aggregates]
     query = select(*columns).select_from(Response.__table__).where(*conditions)
-    # One scan feeds every aggregate in the same row order; synchronised scans (which may start a scan in
-    # the middle of the table) and parallel workers are switched off so that the order, and with it the
-    # weighting run's digest, is the table's.
+    # No parallel workers: one scan feeds every aggregate in the same row order.
     connection = session.connection()
-    connection.exec_driver_sql("SET LOCAL synchronize_seqscans = off")
     connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
     cursor = _raw_cursor(session, query, binary=True)
-    scores, weight, fpc, unit, days, *texts_out = cursor.fetchone()
+    scores, weight, fpc, unit, days, arrived, ids, *texts_out, snapshot_text, revisions, origin = cursor.fetchone()
     cursor.close()  # frees the driver's copy of the result
-    connection.exec_driver_sql("RESET synchronize_seqscans")
     connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
+    mark = Mark(int(revisions or 0), str(snapshot_text), int(origin))
     if scores is None:
         empty = np.empty(0)
-        return _design(b"", width, empty, empty, np.empty(0, np.int64), np.empty(0, "datetime64[D]"), [])
+        rows = _design(b"", width, empty, empty, np.empty(0, np.int64), np.empty(0, "datetime64[D]"), [])
+        return rows, np.empty(0, np.int64), mark
     text_columns = [Labels.of(value.split(_SEPARATOR), missing=_NULL) for value in texts_out]
     offsets = np.frombuffer(days, dtype=">i4").astype("timedelta64[D]")
-    return _design(
+    rows = _design(
         scores,
         width,
         np.frombuffer(weight, dtype=">f8").astype(np.float64),
@@ -174,6 +254,35 @@ def _design_rows_postgresql(session: Session, width: int, conditions: list[Colum
         np.datetime64(_EPOCH, "D") + offsets,
         text_columns,
     )
+    arrival = np.frombuffer(arrived, dtype=">i8").astype(np.int64)
+    halves = np.frombuffer(ids, dtype=">u8").reshape(-1, 2)
+    # Arrival, then id: the order SQLite's rows come in, and one that does not depend on the scan.
+    order = np.lexsort((halves[:, 1], halves[:, 0], arrival))
+    if np.array_equal(order, np.arange(len(order))):
+        return rows, arrival, mark
+    return take(rows, order), arrival[order], mark
+
+
+def take(rows: DesignRows, order: NDArray[np.intp]) -> DesignRows:
+    """The rows in the given order (or a subset of them)."""
+    texts = [Labels(column.codes[order], column.levels) for column in _texts(rows)]
+    stratum, psu, sex, age_group, channel = texts
+    return DesignRows(
+        rows.scores[order],
+        stratum,
+        psu,
+        rows.design_weight[order],
+        rows.fpc[order],
+        sex,
+        age_group,
+        rows.unit_id[order],
+        channel,
+        rows.observed_on[order],
+    )
+
+
+def _texts(rows: DesignRows) -> list[Labels]:
+    return [getattr(rows, name) for name in _TEXT_COLUMNS]
 
 
 def _design(

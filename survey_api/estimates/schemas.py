@@ -53,6 +53,11 @@ class TargetOut(BaseModel):
     met: bool | None
 
 
+class SourceShare(BaseModel):
+    unit: str = Field(description="A unit of the earlier map")
+    share: float = Field(description="The share of its results re-aggregated into this one (the crosswalk's)")
+
+
 class PreviousPeriodOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -64,6 +69,11 @@ class PreviousPeriodOut(BaseModel):
     change: float | None
     significant: bool | None = Field(description="Whether the change is beyond the confidence level")
     weighting_run: int | None = None
+    reaggregated_from: list[SourceShare] | None = Field(
+        default=None,
+        description="Set when the unit's map changed between the periods: the comparison is on the current map, "
+        "the earlier period's results of these units re-aggregated through the crosswalk with these shares",
+    )
 
 
 class BreakdownOut(BaseModel):
@@ -73,6 +83,11 @@ class BreakdownOut(BaseModel):
     groups: list[LevelOut]
     elements: list[LevelOut]
     items: list[LevelOut]
+    reaggregated_from: list[SourceShare] | None = Field(
+        default=None,
+        description="by=unit: results of units closed before the period's last day, re-aggregated onto this unit "
+        "of that day's map through the crosswalk with these shares",
+    )
 
 
 class IndicesOut(BaseModel):

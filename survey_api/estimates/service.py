@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,7 +14,13 @@ from survey_api.db.models import User, WeightingRun
 from survey_api.estimates import repository
 from survey_api.estimates.breakdown import group_values
 from survey_api.estimates.cache import shared_cache
-from survey_api.estimates.compute import index_summary, unweighted_levels, weighted_levels, weighted_levels_by
+from survey_api.estimates.compute import (
+    grown_summary,
+    index_summary,
+    unweighted_levels,
+    weighted_levels,
+    weighted_levels_by,
+)
 from survey_api.estimates.definition import Levels, empty_levels, index_definition
 from survey_api.estimates.params import Breakdown, IndexParams, PeriodLength
 from survey_api.estimates.schemas import (
@@ -30,6 +36,7 @@ from survey_api.estimates.selection import Selection
 from survey_api.estimates.weighting import Options, Weighting, record_run, weigh
 from survey_api.margins.service import margins_for
 from survey_api.settings import Settings, get_settings
+from survey_api.units.service import Source, breakdown_on_map, combine_levels, comparison_sources
 
 LEVEL = 0.95
 
@@ -132,14 +139,22 @@ class Estimator:
         run_out = None if run is None else _run_out(run)
         definition = index_definition(document)
         if by is None:
-            summary = cached.memo(("summary",), lambda: index_summary(rows, score_items, definition, None))
+            summary = cached.memo(
+                ("summary",),
+                lambda: index_summary(rows, score_items, definition, None),
+                lambda earlier, moved: grown_summary(earlier, moved, rows, score_items, definition, None),
+            )
             levels = weighted_levels(
                 rows, score_items, weighting.design, document, min_answers=minimum, summary=summary
             )
             return _Estimate(rows.n, levels, run_out, None)
         codes, labels = group_values(self.session, rows, by, period)
         # Group codes follow the groups' names, but the segments they make do not: the summary is kept.
-        summary = cached.memo(("summary", by, period), lambda: index_summary(rows, score_items, definition, codes))
+        summary = cached.memo(
+            ("summary", by, period),
+            lambda: index_summary(rows, score_items, definition, codes),
+            lambda earlier, moved: grown_summary(earlier, moved, rows, score_items, definition, codes),
+        )
         levels, parts = weighted_levels_by(
             rows, score_items, weighting.design, document, codes, len(labels), min_answers=minimum, summary=summary
         )
@@ -155,6 +170,8 @@ class Estimator:
             )
             for value, count, (overall, groups, elements, items) in zip(labels, counts, parts, strict=True)
         ]
+        if by == "unit":  # on the map of the period's last day: closed units' results go to their successors
+            breakdown = breakdown_on_map(self.session, breakdown, selection.date_to)
         return _Estimate(rows.n, levels, run_out, breakdown)
 
     def weights(
@@ -190,7 +207,10 @@ class Estimator:
         quantile at the confidence level times sqrt(SE₁² + SE₂²) (weighted results only).
         """
         start, end = previous_period(date_from, date_to)
-        estimate = self.estimate(self.scope.selection.over(start, end), weighted=weighted)
+        # When the unit's map changed in between, the earlier results of its predecessors, re-aggregated onto it.
+        sources = comparison_sources(self.session, self.scope.unit, start, end, date_to)
+        crosswalked = self._through_crosswalk(sources, start, end, weighted=weighted) if sources else None
+        estimate = crosswalked or self.estimate(self.scope.selection.over(start, end), weighted=weighted)
         overall, run = estimate.levels[0], estimate.run
         change = None
         if current.satisfied is not None and overall.satisfied is not None:
@@ -208,7 +228,22 @@ class Estimator:
             change=change,
             significant=significant,
             weighting_run=run.id if run is not None else None,
+            **({"reaggregated_from": [{"unit": s.code, "share": s.share} for s in sources]} if sources else {}),
         )
+
+    def _through_crosswalk(self, sources: list[Source], start: date, end: date, *, weighted: bool) -> _Estimate | None:
+        """[start, end] on the current map: each source unit's estimate, combined with its crosswalk share."""
+        parts = []
+        for source in sources:
+            selection = replace(self.scope.selection.over(start, end), unit_ids=source.unit_ids)
+            estimate = self.estimate(selection, weighted=weighted)
+            if estimate.responses:
+                parts.append((estimate, source.share))
+        if not parts:
+            return None
+        overall = combine_levels([(estimate.levels[0], share) for estimate, share in parts])
+        responses = round(sum(estimate.responses * share for estimate, share in parts))
+        return _Estimate(responses, (overall, [], [], []), None, None)
 
 
 def _run_out(run: WeightingRun) -> WeightingRunOut:

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
+from survey_api.db.models import User
 from survey_api.deps import AnalystUser, SessionDep, SettingsDep
 from survey_api.estimates.params import SelectionParams
 from survey_api.exports import service
 from survey_api.params import VersionQuery
 from survey_api.routing import CommittingRoute
+from survey_api.settings import Settings
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"], route_class=CommittingRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SAV, DTA, ZIP = "application/x-spss-sav", "application/x-stata-dta", "application/zip"
+WRITER_MISSING: dict[int | str, dict[str, Any]] = {
+    501: {
+        "description": "The server lacks the data-frame library (polars) the SPSS and Stata writer needs",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+}
 
 Instrument = Annotated[str, Query(description="Instrument code, e.g. sipas")]
 Selected = Annotated[SelectionParams, Query()]
@@ -61,6 +71,52 @@ def responses_xlsx(
         service.xlsx_file(export),
         media_type=XLSX,
         headers=_headers(export, f"{params.instrument}-responses.xlsx"),
+    )
+
+
+@router.get("/responses.sav", response_class=Response, responses={200: {"content": {SAV: {}}}, **WRITER_MISSING})
+def responses_sav(
+    request: Request, session: SessionDep, settings: SettingsDep, user: AnalystUser, params: Selected
+) -> Response:
+    """As the CSV, as an SPSS file: variable labels (item code and text) and value labels (options) in
+    Vietnamese, a multiple choice as one 0/1 variable per option."""
+    return _labelled(request, session, settings, user, params, "sav")
+
+
+@router.get("/responses.dta", response_class=Response, responses={200: {"content": {DTA: {}}}, **WRITER_MISSING})
+def responses_dta(
+    request: Request, session: SessionDep, settings: SettingsDep, user: AnalystUser, params: Selected
+) -> Response:
+    """As the SPSS file, for Stata (variable labels cut to Stata's 80 characters)."""
+    return _labelled(request, session, settings, user, params, "dta")
+
+
+def _labelled(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    user: User,
+    params: SelectionParams,
+    kind: Literal["sav", "dta"],
+) -> Response:
+    export = service.responses(session, request.app.state.sessionmaker, params, viewer=user, settings=settings)
+    content = service.labelled_file(export, kind)
+    headers = _headers(export, f"{params.instrument}-responses.{kind}")
+    return Response(content, media_type=SAV if kind == "sav" else DTA, headers=headers)
+
+
+@router.get("/responses-r.zip", response_class=StreamingResponse, responses={200: {"content": {ZIP: {}}}})
+def responses_r(
+    request: Request, session: SessionDep, settings: SettingsDep, user: AnalystUser, params: Selected
+) -> StreamingResponse:
+    """The CSV and an R script (``survey`` package) that builds its design from the design and weight
+    columns and prints the weighted index (share satisfied, mean score) with standard errors."""
+    export = service.responses(session, request.app.state.sessionmaker, params, viewer=user, settings=settings)
+    name = f"{params.instrument}-responses"
+    return StreamingResponse(
+        service.r_bundle(export, name, settings.lonely_psu),
+        media_type=ZIP,
+        headers=_headers(export, f"{name}-r.zip"),
     )
 
 

@@ -28,7 +28,7 @@ from survey_api.db.models import User
 from survey_api.estimates.current import current_weights
 from survey_api.estimates.params import SelectionParams
 from survey_api.estimates.scope import resolve
-from survey_api.exports import _read, _xlsx
+from survey_api.exports import _labelled, _rbundle, _read, _values, _xlsx
 from survey_api.exports._cells import CSV, XLSX, Columns, RowWriter, neutralise
 from survey_api.exports._pipeline import Ahead
 from survey_api.instruments.document import InstrumentDocument
@@ -62,6 +62,7 @@ class Export:
     chunks: Ahead[_read.Chunk]
     weighting_run: int | None
     codebook: list[list[str]]
+    document: InstrumentDocument
 
 
 def responses(
@@ -97,7 +98,7 @@ def responses(
         weight=weights.weight if weights else None,
         items=[(item.code, position.get(item.code)) for item in items],
     )
-    return Export(header, columns, chunks, weights.run_id if weights else None, codebook(document))
+    return Export(header, columns, chunks, weights.run_id if weights else None, codebook(document), document)
 
 
 def _chunks(
@@ -139,6 +140,22 @@ def xlsx_file(export: Export, *, sheet_rows: int = _xlsx.SHEET_ROWS) -> Iterator
     finally:
         export.chunks.close()
         formatted.close()
+
+
+def labelled_file(export: Export, kind: _labelled.Format) -> bytes:
+    """The export as an SPSS (``sav``) or Stata (``dta``) file with variable and value labels (``_labelled``)."""
+    try:
+        rows = _values.rows(RowWriter(_values.JSON, export.columns), export.chunks)
+        found = _labelled.variables(export.header, rows, export.document)
+    finally:
+        export.chunks.close()
+    return _labelled.write(kind, found, export.document.title.vi)
+
+
+def r_bundle(export: Export, name: str, lonely_psu: str) -> Iterator[bytes]:
+    """A zip of the CSV export (``name``.csv) and an R script computing its weighted index (``_rbundle``)."""
+    script = _rbundle.r_script(export.document, f"{name}.csv", f"{name}.R", lonely_psu)
+    return _rbundle.bundle(csv_rows(export), f"{name}.csv", f"{name}.R", script)
 
 
 def _sheet_pieces(chunks: Iterable[_read.Chunk], writer: RowWriter, sheet_rows: int) -> Iterator[tuple[int, bytes]]:

@@ -9,18 +9,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from survey_api.db.models import User
 from survey_api.deps import CurrentUser, SessionDep, require_roles
-from survey_api.fieldwork import service
+from survey_api.fieldwork import editing, service
 from survey_api.fieldwork.schemas import (
     MAX_BATCH,
+    AssignmentChange,
     AssignmentIn,
     AssignmentOut,
     AttemptBatch,
     BatchResult,
     MyAssignments,
+    ReassignIn,
     ResponseBatch,
     VolunteerIn,
     VolunteerOut,
 )
+from survey_api.params import IdPath
 from survey_api.routing import CommittingRoute
 
 router = APIRouter(prefix="/api/v1", tags=["fieldwork"], route_class=CommittingRoute)
@@ -81,6 +84,29 @@ def list_assignments(
 ) -> list[AssignmentOut]:
     """The assignments of the volunteers you manage, with contact outcomes and response rates."""
     return service.list_assignments(session, actor, volunteer)
+
+
+@router.patch("/assignments/{assignment_id}", response_model=AssignmentOut)
+def update_assignment(
+    assignment_id: IdPath, change: AssignmentChange, session: SessionDep, actor: Manager
+) -> AssignmentOut:
+    """Edit an assignment's quota, dates or note (extend it with a later `ends_on`); fields left out stay."""
+    assignment = editing.update_assignment(session, actor, assignment_id, change)
+    return service.assignments_out(session, [assignment])[0]
+
+
+@router.post("/assignments/{assignment_id}/end", response_model=AssignmentOut)
+def end_assignment(assignment_id: IdPath, session: SessionDep, actor: Manager) -> AssignmentOut:
+    """End an assignment today; its contacts and interviews stay."""
+    assignment = editing.end_assignment(session, actor, assignment_id)
+    return service.assignments_out(session, [assignment])[0]
+
+
+@router.post("/assignments/{assignment_id}/reassign", response_model=AssignmentOut)
+def reassign(assignment_id: IdPath, body: ReassignIn, session: SessionDep, actor: Manager) -> AssignmentOut:
+    """Give an assignment and its sample list to another volunteer you manage."""
+    assignment = editing.reassign(session, actor, assignment_id, body.volunteer)
+    return service.assignments_out(session, [assignment])[0]
 
 
 @router.get("/me/assignments", response_model=MyAssignments)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from survey_api.instruments.schemas import InstrumentVersionOut
-from survey_api.params import DbInt, UtcTime
+from survey_api.params import BodyDay, DbInt, UtcTime
 
 Outcome = Literal["completed", "refused", "not_at_home", "not_eligible", "language_barrier", "other"]
 ItemStatus = Literal["created", "duplicate", "conflict", "invalid"]
@@ -58,8 +58,8 @@ class AssignmentIn(BaseModel):
         default=None, max_length=64, description="Default: the service point's unit, else the volunteer's"
     )
     quota: int | None = Field(default=None, ge=1, le=100_000)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: BodyDay | None = None
+    ends_on: BodyDay | None = None
     note: str | None = Field(default=None, max_length=1000)
     sample: list[SampleEntry] | None = Field(default=None, max_length=5000)
 
@@ -102,8 +102,8 @@ class AssignmentOut(BaseModel):
     service_point: str | None
     service_point_name: str | None
     quota: int | None
-    starts_on: date | None
-    ends_on: date | None
+    starts_on: BodyDay | None
+    ends_on: BodyDay | None
     note: str | None
     sample: list[SampleEntry] | None
     progress: Progress
@@ -168,3 +168,22 @@ class BatchResult(BaseModel):
     """One result per item, in the order sent."""
 
     results: list[ItemResult]
+
+
+class AssignmentChange(BaseModel):
+    """What to change in an assignment; a field left out stays as it is, ``null`` clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quota: int | None = Field(default=None, ge=1, le=100_000)
+    starts_on: BodyDay | None = None
+    ends_on: BodyDay | None = Field(default=None, description="Extending an assignment moves this date later")
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class ReassignIn(BaseModel):
+    """The volunteer who takes over an assignment and its sample list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    volunteer: str = Field(min_length=1, max_length=100, description="The new volunteer's username")

@@ -69,7 +69,8 @@ def managed_units(session: Session, actor: User) -> set[int] | None:
     return visible_units(session, actor)
 
 
-def _require_within(scope: set[int] | None, unit_id: int | None, what: str) -> None:
+def require_within(scope: set[int] | None, unit_id: int | None, what: str) -> None:
+    """403 unless ``unit_id`` is within ``scope`` (None: every unit)."""
     if scope is not None and unit_id not in scope:
         raise Forbidden(f"{what} is outside the units you manage")
 
@@ -83,7 +84,7 @@ def create_volunteer(session: Session, actor: User, payload: VolunteerIn) -> Use
     unit = unit_by_code(session, payload.unit)
     if unit is None:
         raise InvalidInput(f"no org unit {payload.unit!r}", errors=[{"item": "unit", "problem": "unknown"}])
-    _require_within(scope, unit.id, f"unit {unit.code}")
+    require_within(scope, unit.id, f"unit {unit.code}")
     if users.user_by_username(session, payload.username) is not None:
         raise Conflict(f"a user named {payload.username!r} exists already")
     user = create_user(
@@ -139,7 +140,7 @@ def create_assignment(session: Session, actor: User, payload: AssignmentIn) -> A
     volunteer = users.user_by_username(session, payload.volunteer)
     if volunteer is None or volunteer.role != VOLUNTEER:
         raise InvalidInput(f"no volunteer {payload.volunteer!r}", errors=[{"item": "volunteer"}])
-    _require_within(scope, volunteer.unit_id, f"volunteer {volunteer.username}")
+    require_within(scope, volunteer.unit_id, f"volunteer {volunteer.username}")
     version = instruments.version_by_id(session, payload.instrument_version)
     if version is None or version.status == DRAFT:
         raise InvalidInput(
@@ -158,7 +159,7 @@ def create_assignment(session: Session, actor: User, payload: AssignmentIn) -> A
             raise InvalidInput(f"no org unit {payload.unit!r}", errors=[{"item": "unit"}])
         unit_id = unit.id
     unit_id = unit_id if unit_id is not None else volunteer.unit_id
-    _require_within(scope, unit_id, "the assignment's place")
+    require_within(scope, unit_id, "the assignment's place")
     assignment = Assignment(
         volunteer_id=volunteer.id,
         instrument_version_id=version.id,

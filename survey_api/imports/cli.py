@@ -12,8 +12,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser(
         "import",
         help="import responses from a CSV file (all rows or none)",
-        description="One column per item code; optional strata, psu, weight, fpc, completed_at, service_point, "
-        "sex, age_group. Every row error is printed; nothing is stored unless every row is valid.",
+        description="One column per item code; service_point or unit (every row needs one); optional strata, psu, "
+        "weight, fpc, completed_at, sex, age_group (blank: from the answers the instrument declares for them). Every "
+        "row error is printed; nothing is stored unless every row is valid.",
     )
     p.add_argument("file", type=Path, metavar="RESPONSES.csv")
     p.add_argument("--instrument", required=True, help="instrument code, e.g. sipas")

@@ -1,10 +1,11 @@
 """Import responses from a CSV file: validate every row, then store all of them or none.
 
 One column per item code; optional design columns ``strata``, ``psu``, ``weight``, ``fpc``; optional
-``completed_at`` (ISO date or date-time, local time when it has no offset), ``service_point``, ``sex``,
-``age_group``. A blank cell is a missing answer. Rows are numbered as a spreadsheet shows them (the header
-is row 1). Each row's id is a UUID derived from the instrument version, the file's SHA-256 and the row
-number, so importing the same file again stores nothing new.
+``completed_at`` (ISO date or date-time, local time when it has no offset), ``sex``, ``age_group`` (kept
+as given; the instrument's declared cell items fill them when blank), and ``service_point`` or ``unit``
+(every row needs one: a response belongs to a unit). A blank cell is a missing answer. Rows are numbered
+as a spreadsheet shows them (the header is row 1). Each row's id is a UUID derived from the instrument
+version, the file's SHA-256 and the row number, so importing the same file again stores nothing new.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from sampling import SamplingError, make_design
 from survey_api import audit
 from survey_api.collection.answers import check_answers, pack_scores
-from survey_api.collection.lookups import point_ids
+from survey_api.collection.cells import fill_from_answers
 from survey_api.collection.service import LOCAL_TIME, ResponseDesign
 from survey_api.db.base import utcnow
 from survey_api.db.inserts import insert_ignoring_conflicts
@@ -31,6 +32,7 @@ from survey_api.db.models import InstrumentVersion, Response, User
 from survey_api.db.models.instruments import DRAFT
 from survey_api.errors import InvalidInput, NotFound
 from survey_api.hashing import canonical_digest
+from survey_api.imports.places import Places
 from survey_api.imports.schemas import ImportOut
 from survey_api.instruments import service as instruments
 from survey_api.instruments.document import NUMERIC_TYPES, InstrumentDocument
@@ -38,7 +40,7 @@ from survey_api.instruments.service import document_of
 from survey_api.tabular import listed, read_table
 
 DESIGN_COLUMNS = ("strata", "psu", "weight", "fpc")
-RESPONDENT_COLUMNS = ("completed_at", "service_point", "sex", "age_group")
+RESPONDENT_COLUMNS = ("completed_at", "service_point", "unit", "sex", "age_group")
 CHANNEL = "import"
 _ID_NAMESPACE = uuid.UUID("6b1f0c1e-4d0a-5c7e-9a51-2f3c1d0e8b77")
 _BATCH = 5000
@@ -46,7 +48,7 @@ _BATCH = 5000
 # ``stratum`` and ``design_weight`` (``weight`` is then the derived analysis weight), ``observed_on`` is the
 # completion day, and the other columns describe the stored response and are not read.
 EXPORT_ALIASES = {"stratum": "strata", "design_weight": "weight", "observed_on": "completed_at"}
-EXPORT_ONLY_COLUMNS = ("instrument_version", "unit", "channel", "received_at", "weight")
+EXPORT_ONLY_COLUMNS = ("instrument_version", "channel", "received_at", "weight")
 _IGNORED = "\x00ignored:"
 # An exported row's response id: imported back, the row is the response already stored (a round trip adds
 # nothing), and in another database it keeps its id.
@@ -95,7 +97,7 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
     if errors:
         raise _invalid(errors)
 
-    points: dict[str, tuple[int, int] | None] = {}
+    places = Places(session)
     checker = _Answers(document)
     rows: list[_Row] = []
     for number, record in records:
@@ -103,7 +105,7 @@ def import_csv(session: Session, data: bytes, *, instrument: str, version: int, 
             problem = f"{len(record)} fields, the header has {len(header)}"
             errors.append({"row": number, "item": None, "problem": problem})
             continue
-        row = _parse_row(session, checker, number, dict(zip(header, record, strict=True)), points, errors)
+        row = _parse_row(places, checker, number, dict(zip(header, record, strict=True)), errors)
         if row is not None:
             rows.append(row)
         if len(errors) >= MAX_ERRORS:
@@ -214,12 +216,7 @@ class _Answers:
 
 
 def _parse_row(
-    session: Session,
-    checker: _Answers,
-    number: int,
-    cells: dict[str, str],
-    points: dict[str, tuple[int, int] | None],
-    errors: list[dict[str, Any]],
+    places: Places, checker: _Answers, number: int, cells: dict[str, str], errors: list[dict[str, Any]]
 ) -> _Row | None:
     answers, answer_problems = checker.check(cells)
     problems: list[dict[str, Any]] = [{"item": p["item"], "problem": p["problem"]} for p in answer_problems]
@@ -258,15 +255,11 @@ def _parse_row(
             completed_at, observed_on = _completion(when)
         except ValueError:
             problems.append({"item": "completed_at", "problem": f"{when!r} is not an ISO date (YYYY-MM-DD)"})
-    point: tuple[int, int] | None = None
-    code = cells.get("service_point", "").strip()
-    if code:
-        if code not in points:
-            found = point_ids(session, code)
-            points[code] = (found.id, found.unit_id) if found is not None else None
-        point = points[code]
-        if point is None:
-            problems.append({"item": "service_point", "problem": f"no service point {code!r}"})
+    point_id, unit_id, place_problem = places.place(
+        cells.get("service_point", "").strip(), cells.get("unit", "").strip()
+    )
+    if place_problem is not None:
+        problems.append(place_problem)
     response_id = None
     if exported := cells.get(_EXPORTED_ID, "").strip():
         try:
@@ -282,8 +275,8 @@ def _parse_row(
         design,
         completed_at,
         observed_on,
-        point[0] if point else None,
-        point[1] if point else None,
+        point_id,
+        unit_id,
         response_id,
     )
 
@@ -360,7 +353,7 @@ def _values(
     file_digest: str,
 ) -> dict[str, Any]:
     content = {"file": file_digest, "row": row.number, "answers": row.answers, **row.design.values()}
-    return {
+    values = {
         "id": response_id,
         "instrument_version_id": version.id,
         "service_point_id": row.service_point_id,
@@ -381,6 +374,8 @@ def _values(
         "replaces_id": None,
         **row.design.values(),
     }
+    fill_from_answers(document, row.answers, values)
+    return values
 
 
 def _bulk_insert(session: Session, values: list[dict[str, Any]]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -14,6 +14,11 @@ Channel = Literal["qr", "web", "tablet", "paper", "import"]
 NUMERIC_TYPES: frozenset[str] = frozenset({"scale_1_5", "score_0_100", "single_choice"})
 CHOICE_TYPES: frozenset[str] = frozenset({"single_choice", "multiple_choice"})
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# The respondent cells a response stores (columns of ``responses``) and population margins are given for.
+CellVariable = Literal["sex", "age_group"]
+# A margin level as ``PUT /api/v1/margins`` names it: at most 16 characters (the column), no ``|`` or ``*``
+# (they join the levels and names of joint margins such as ``sex*age_group``).
+CellLevel = Annotated[str, Field(pattern=r"^[^|*\s][^|*]{0,15}$")]
 
 
 class _Strict(BaseModel):
@@ -84,6 +89,39 @@ class Item(_Strict):
         return self
 
 
+class AgeBand(_Strict):
+    """Whole numbers from ``min`` to ``max`` (both included; no ``max``: and above) give the level ``level``."""
+
+    min: int = Field(ge=0, le=254)
+    max: int | None = Field(default=None, ge=0, le=254)
+    level: CellLevel
+
+
+class CellSource(_Strict):
+    """The item that gives a respondent cell, and how its answers become the margins' levels.
+
+    A ``single_choice`` item maps option values to levels (``levels: {1: "1", 2: "2"}``; an option left out,
+    such as "other", gives no cell); an ``integer`` item maps whole numbers by ``bands`` (age in years to the
+    age groups the population margins use). An unanswered item, or an answer no level covers, leaves the
+    cell empty.
+    """
+
+    item: str
+    levels: dict[int, CellLevel] | None = None
+    bands: list[AgeBand] | None = None
+
+    def level_of(self, answer: Any) -> str | None:
+        """The level an answer of the item gives, or None."""
+        if type(answer) is not int:  # bool is an int, and no answer here
+            return None
+        if self.levels is not None:
+            return self.levels.get(answer)
+        for band in self.bands or ():
+            if band.min <= answer and (band.max is None or answer <= band.max):
+                return band.level
+        return None
+
+
 class Section(_Strict):
     """A titled group of items."""
 
@@ -145,6 +183,42 @@ class InstrumentDocument(_Strict):
     scales: dict[str, list[Option]] = Field(default_factory=dict)
     sections: list[Section] = Field(min_length=1)
     index: IndexDefinition
+    # Which items give the respondent cells that population margins weight by (see ``CellSource``); stored
+    # with each response at insert. Optional: an instrument without it stores no cells from its answers.
+    cells: dict[CellVariable, CellSource] | None = None
+
+    def respondent_cells(self, answers: dict[str, Any]) -> dict[str, str]:
+        """The cells (``sex``, ``age_group``) the declared items' answers give; a cell without one is absent."""
+        found: dict[str, str] = {}
+        for variable, source in (self.cells or {}).items():
+            level = source.level_of(answers.get(source.item))
+            if level is not None:
+                found[variable] = level
+        return found
+
+    @model_validator(mode="after")
+    def _cells_resolve(self) -> InstrumentDocument:
+        items = self.items_by_code()
+        for variable, source in (self.cells or {}).items():
+            where = f"cells.{variable}"
+            item = items.get(source.item)
+            if item is None:
+                raise ValueError(f"{where}: item {source.item} does not exist")
+            if item.type == "single_choice":
+                if not source.levels or source.bands is not None:
+                    raise ValueError(f"{where}: item {item.code} is a choice; map its options under `levels`")
+                unknown = sorted(set(source.levels) - {option.value for option in self.options_of(item)})
+                if unknown:
+                    raise ValueError(f"{where}: item {item.code} has no options {unknown}")
+            elif item.type == "integer":
+                if not source.bands or source.levels is not None:
+                    raise ValueError(f"{where}: item {item.code} is a number; map it under `bands`")
+                _check_bands(where, source.bands)
+            else:
+                raise ValueError(
+                    f"{where}: item {item.code} is {item.type}; a cell comes from a single_choice or integer item"
+                )
+        return self
 
     @model_validator(mode="after")
     def _references_resolve(self) -> InstrumentDocument:
@@ -223,6 +297,16 @@ class InstrumentDocument(_Strict):
     def section_of(self) -> dict[str, str]:
         """Section code of every item."""
         return {item.code: section.code for section in self.sections for item in section.items}
+
+
+def _check_bands(where: str, bands: list[AgeBand]) -> None:
+    ordered = sorted(bands, key=lambda band: band.min)
+    for band in ordered:
+        if band.max is not None and band.max < band.min:
+            raise ValueError(f"{where}: band {band.level} ends ({band.max}) before it starts ({band.min})")
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if before.max is None or before.max >= after.min:
+            raise ValueError(f"{where}: bands {before.level} and {after.level} overlap")
 
 
 def _check_children(owner: str, children: list[str], known: set[str], kind: str) -> None:

@@ -53,3 +53,13 @@ def latest_published(session: Session, instrument_id: int) -> InstrumentVersion 
         .where(InstrumentVersion.instrument_id == instrument_id, InstrumentVersion.status == PUBLISHED)
         .order_by(InstrumentVersion.version.desc())
     ).first()
+
+
+def all_versions(session: Session) -> Sequence[InstrumentVersion]:
+    """Every version whatever its status, by instrument code then version (content read when asked for)."""
+    return session.scalars(
+        select(InstrumentVersion)
+        .join(Instrument)
+        .options(joinedload(InstrumentVersion.instrument), defer(InstrumentVersion.content))
+        .order_by(Instrument.code, InstrumentVersion.version)
+    ).all()

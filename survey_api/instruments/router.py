@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from survey_api.deps import AdminUser, SessionDep
 from survey_api.instruments import service
 from survey_api.instruments.loader import parse_document
 from survey_api.instruments.schemas import ImportResult, InstrumentVersionOut, version_out
+from survey_api.instruments.xlsform_http import REQUEST_BODY, InstrumentUpload, instrument_upload
 from survey_api.params import IdPath
 from survey_api.routing import CommittingRoute
 
@@ -22,6 +23,15 @@ def list_instruments(session: SessionDep) -> list[InstrumentVersionOut]:
     return [version_out(v, service.document_of(v)) for v in service.list_published(session)]
 
 
+@router.get("/versions", response_model=list[ImportResult])
+def list_versions(session: SessionDep, user: AdminUser) -> list[ImportResult]:
+    """Every version of every instrument, drafts and retired ones too (admin)."""
+    return [
+        ImportResult(id=v.id, code=v.instrument.code, version=v.version, status=v.status, changed=False)
+        for v in service.list_versions(session)
+    ]
+
+
 @router.get("/{version_id}", response_model=InstrumentVersionOut)
 def get_instrument(version_id: IdPath, session: SessionDep) -> InstrumentVersionOut:
     """One published instrument version."""
@@ -29,21 +39,35 @@ def get_instrument(version_id: IdPath, session: SessionDep) -> InstrumentVersion
     return version_out(version, service.document_of(version))
 
 
-@router.post("", response_model=ImportResult, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=ImportResult, status_code=status.HTTP_201_CREATED, openapi_extra=REQUEST_BODY)
 def import_instrument(
     session: SessionDep,
     user: AdminUser,
     response: Response,
-    document: dict[str, Any] = Body(..., description="An instrument document, as in instruments/data"),
+    upload: Annotated[InstrumentUpload, Depends(instrument_upload)],
     publish: bool = False,
 ) -> ImportResult:
-    """Import an instrument document as a draft (or published) version; 200 when nothing changed."""
-    parsed = parse_document(document, "instrument document")
-    version, changed = service.import_document(session, parsed, user=user, publish=publish)
+    """Import an instrument document (JSON), or an uploaded XLSForm workbook, YAML or JSON file (multipart
+    ``file``), as a draft (or published) version; 200 when nothing changed. A workbook's problems are listed
+    in ``errors`` with their ``sheet`` and ``row``."""
+    if upload.document is not None:
+        parsed = parse_document(upload.document, "instrument document")
+        version, changed = service.import_document(session, parsed, user=user, publish=publish)
+    else:
+        version, changed = service.import_file(session, upload.name, upload.data, user=user, publish=publish)
     if not changed:
         response.status_code = status.HTTP_200_OK
     return ImportResult(
-        id=version.id, code=parsed.code, version=version.version, status=version.status, changed=changed
+        id=version.id, code=version.instrument.code, version=version.version, status=version.status, changed=changed
+    )
+
+
+@router.post("/{version_id}/new-version", response_model=ImportResult, status_code=status.HTTP_201_CREATED)
+def start_new_version(version_id: IdPath, session: SessionDep, user: AdminUser) -> ImportResult:
+    """A draft copy of a published or retired version under the next version number, to change and publish."""
+    draft = service.start_new_version(session, service.get_version(session, version_id), user=user)
+    return ImportResult(
+        id=draft.id, code=draft.instrument.code, version=draft.version, status=draft.status, changed=True
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
+import yaml
 from sqlalchemy.orm import Session
 
 from survey_api import audit
@@ -14,7 +16,12 @@ from survey_api.errors import Conflict, InvalidInput, NotFound
 from survey_api.hashing import canonical_digest
 from survey_api.instruments import repository
 from survey_api.instruments.document import InstrumentDocument
-from survey_api.instruments.loader import load_instrument_file, official_instrument_files
+from survey_api.instruments.loader import (
+    InstrumentFileError,
+    load_instrument_file,
+    official_instrument_files,
+    parse_document,
+)
 
 
 def import_document(
@@ -87,6 +94,46 @@ def _move(session: Session, version: InstrumentVersion, before: str, after: str,
     session.flush()
     action = {PUBLISHED: "publish", RETIRED: "retire"}[after]
     audit.record(session, user, f"instrument.{action}", f"{version.instrument.code} v{version.version}")
+
+
+def import_file(
+    session: Session, name: str, data: bytes, *, user: User | None, publish: bool
+) -> tuple[InstrumentVersion, bool]:
+    """Import an uploaded instrument file (YAML, JSON or an XLSForm workbook, told by its name) as
+    :func:`import_document` does; :class:`InstrumentFileError` (a ValueError) names what is wrong with the file
+    (a workbook's problems: 422 listing each with its sheet and row)."""
+    from survey_api.instruments.xlsform import XLSFormError, import_xlsform, is_xlsform, problem_items
+
+    if is_xlsform(name, data):
+        try:
+            document = import_xlsform(data, name)
+        except XLSFormError as exc:
+            raise InvalidInput(str(exc), errors=problem_items(exc)) from None
+        return import_document(session, document, user=user, publish=publish)
+    try:
+        text = data.decode("utf-8")
+        parsed = json.loads(text) if name.lower().endswith(".json") else yaml.safe_load(text)
+    except (UnicodeDecodeError, yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise InstrumentFileError(f"{name}: cannot be read: {exc}") from None
+    return import_document(session, parse_document(parsed, name), user=user, publish=publish)
+
+
+def start_new_version(session: Session, version: InstrumentVersion, *, user: User | None) -> InstrumentVersion:
+    """A draft copy of a published (or retired) version under the instrument's next version number, to edit and
+    import again before it is published; 409 for a draft (change the draft itself)."""
+    if version.status == DRAFT:
+        raise Conflict(f"version {version.id} is a draft: import the changed content as the same version")
+    content = dict(version.content) | {"version": _next_version(version.instrument)}
+    draft, _changed = import_document(session, InstrumentDocument.model_validate(content), user=user, publish=False)
+    audit.record(
+        session, user, "instrument.new_version", f"{version.instrument.code} v{draft.version}", source=version.id
+    )
+    return draft
+
+
+def list_versions(session: Session) -> Sequence[InstrumentVersion]:
+    """Every version of every instrument (drafts and retired ones too), by code then version."""
+    return repository.all_versions(session)
 
 
 def get_version(session: Session, version_id: int, *, published_only: bool = False) -> InstrumentVersion:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from survey_api.fieldwork.schemas import Progress
+from survey_api.params import BodyDay
 
 StageMethod = Literal["pps", "srs", "systematic"]
 AllocationMethod = Literal["proportional", "equal", "neyman", "optimal"]
@@ -254,8 +255,8 @@ class AssignIn(BaseModel):
     stratum: str | None = None
     service_point: str | None = Field(default=None, max_length=64, description="A desk: interviews at this point")
     quota: int | None = Field(default=None, ge=1, le=100_000)
-    starts_on: date | None = None
-    ends_on: date | None = None
+    starts_on: BodyDay | None = None
+    ends_on: BodyDay | None = None
     note: str | None = Field(default=None, max_length=1000)
 
     @model_validator(mode="after")
@@ -294,7 +295,7 @@ class AssignmentProgress(GroupProgress):
     assignment: int
     volunteer: str
     service_point: str | None
-    ends_on: date | None
+    ends_on: BodyDay | None
 
 
 class PlanProgress(BaseModel):

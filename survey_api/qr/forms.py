@@ -58,3 +58,12 @@ def estimated_minutes(document: InstrumentDocument, sections: list[Section]) -> 
         _seconds(item, len(document.options_of(item))) for section in sections for item in section.items
     )
     return max(1, math.ceil(total / 60))
+
+
+def place_of(unit_name: str, point_name: str) -> str:
+    """Where the respondent is served, as a form or poster names it, without saying the unit's name twice."""
+    if not point_name or point_name == unit_name:
+        return unit_name
+    if unit_name and unit_name.casefold() in point_name.casefold():
+        return point_name
+    return f"{point_name} · {unit_name}" if unit_name else point_name

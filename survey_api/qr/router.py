@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from survey_api.deps import AdminUser, AnalystUser, SessionDep, SettingsDep
-from survey_api.qr import points
+from survey_api.errors import NotFound
+from survey_api.qr import points, poster_pdf
 from survey_api.qr.schemas import LinkIn, ServicePointIn, ServicePointLinkOut
 from survey_api.routing import CommittingRoute
 
@@ -20,6 +21,29 @@ def list_service_points(
 ) -> list[ServicePointLinkOut]:
     """Service points (a unit manager's own) with one row per QR link and its image and poster URLs."""
     return points.listing(session, settings, str(request.base_url), user)
+
+
+@router.get(
+    "/posters.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "One poster per page"}},
+)
+def unit_posters(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AnalystUser,
+    unit: Annotated[str, Query(max_length=64, description="Org unit code: its points and those of units below")],
+    size: Annotated[Literal["A4", "A5"], Query(description="Paper size of each poster")] = "A4",
+) -> Response:
+    """Every open QR link's poster of a unit's service points in one PDF, one page each (404 when none)."""
+    found = poster_pdf.unit_posters(session, settings, str(request.base_url), user, unit)
+    if not found:
+        raise NotFound(f"unit {unit} has no service point with an open QR link")
+    disposition = f'attachment; filename="posters-{unit}-{size}.pdf"'
+    return Response(
+        poster_pdf.posters_pdf(found, size), media_type="application/pdf", headers={"Content-Disposition": disposition}
+    )
 
 
 @router.post("", response_model=list[ServicePointLinkOut], status_code=status.HTTP_201_CREATED)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from survey_api.estimates.params import SelectionParams
+from survey_api.estimates.schemas import SourceShare
 
 Level = Literal["agency", "locality"]
 
@@ -34,6 +35,9 @@ class RankedUnit(BaseModel):
     rank_low: int | None = Field(None, description="Best plausible rank (the rank interval's lower end)")
     rank_high: int | None = Field(None, description="Worst plausible rank")
     tier: int | None = Field(None, description="Units of one tier cannot be told apart by the data")
+    reaggregated_from: list[SourceShare] | None = Field(
+        None, description="Units closed before the period's end whose results were re-aggregated into this one"
+    )
 
 
 class RankingOut(BaseModel):

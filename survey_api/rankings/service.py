@@ -80,6 +80,7 @@ def _unit_of(found: OrgUnit | None, entry: BreakdownOut) -> RankedUnit:
         satisfied=entry.overall.satisfied,
         satisfied_se=entry.overall.satisfied_se,
         satisfied_ci=entry.overall.satisfied_ci,
+        reaggregated_from=entry.reaggregated_from,
     )
 
 

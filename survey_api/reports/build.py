@@ -6,41 +6,41 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from sampling.compare import difference_significant
 from survey_api.db.base import utcnow
 from survey_api.db.models import User
 from survey_api.errors import InvalidInput
-from survey_api.estimates.params import IndexParams
 from survey_api.estimates.schemas import IndicesOut, LevelOut
-from survey_api.estimates.service import indices
 from survey_api.feedback.counts import counts_by_unit
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of, list_published
 from survey_api.rankings.schemas import RankingOut, RankingParams
 from survey_api.rankings.service import ranking
 from survey_api.reports import model
+from survey_api.reports.estimates import change_between, index_with_ci, previous_change
+from survey_api.reports.lexicon import WORDS
 from survey_api.reports.periods import Period
-from survey_api.reports.wording import ci_text, weighting_text
+from survey_api.reports.wording import Language, ci_text, weighting_text
 from survey_api.settings import Settings
 
 WEAKEST_ITEMS = 5
-RANKING_METHOD = (
-    "Các đơn vị được xếp hạng theo tỷ lệ hài lòng. Khoảng hạng của một đơn vị gồm 95% các thứ hạng mà đơn vị "
-    "nhận được qua 10.000 lần mô phỏng kết quả của mọi đơn vị theo sai số chọn mẫu; các đơn vị cùng nhóm có tỷ "
-    "lệ hài lòng không khác nhau có ý nghĩa thống kê so với đơn vị đứng đầu nhóm."
-)
 
 
 def build_report(
-    session: Session, *, instrument: str, period: Period, unit: str | None, viewer: User, settings: Settings
+    session: Session,
+    *,
+    instrument: str,
+    period: Period,
+    unit: str | None,
+    viewer: User,
+    settings: Settings,
+    language: Language = "vi",
 ) -> model.Report:
-    """The report of ``instrument`` for ``period`` (and ``unit`` with the units below it)."""
+    """The report of ``instrument`` for ``period`` (and ``unit`` with the units below it), in ``language``
+    (Vietnamese or English: the same numbers; names of units and the instrument's title as stored, its
+    elements and items in English where the instrument has their English wording)."""
+    w = WORDS[language]
     selection = {"instrument": instrument, "from": period.first, "to": period.last, "unit": unit}
-    index = indices(session, IndexParams.model_validate(selection), viewer=viewer, settings=settings)
-    if not index.weighted:
-        # Unweighted results carry no standard errors; with unit weights the same estimates come with them.
-        asked = IndexParams.model_validate({**selection, "weighted": True})
-        index = indices(session, asked, viewer=viewer, settings=settings)
+    index = index_with_ci(session, selection, viewer=viewer, settings=settings)
     if index.overall.satisfied is None:
         raise InvalidInput(f"no answers to {instrument} in {period.label_en}: there is nothing to report")
     before = period.previous()
@@ -52,25 +52,35 @@ def build_report(
         index=_share(index.overall),
         respondents=index.overall.respondents or index.responses,
         target=index.target.value if index.target else None,
-        change=_overall_change(index),
+        change=previous_change(index),
         instrument=version.title,
-        scope=f"{len(ranked.ranked) + len(ranked.not_ranked)} đơn vị",
+        scope=w["scope"].format(n=len(ranked.ranked) + len(ranked.not_ranked)),
     )
-    ranking_part = _ranking(ranked, previous)
-    charts = (model.ranking_chart(ranking_part, summary.target),) if ranking_part.units else ()
+    ranking_part = _ranking(ranked, previous, w["ranking_method"])
+    charts = (model.ranking_chart(ranking_part, summary.target, language=language),) if ranking_part.units else ()
+    label = period.label_en if language == "en" else period.label_vi[0].lower() + period.label_vi[1:]
     return model.Report(
         header=model.Header(settings.report_issuer, settings.report_number, settings.report_place, utcnow().date()),
-        subject=f"Kết quả khảo sát sự hài lòng {period.label_vi[0].lower()}{period.label_vi[1:]}: {version.title}",
+        subject=w["subject"].format(period=label, instrument=version.title),
         period=period,
         summary=summary,
         ranking=ranking_part,
-        elements=tuple(_element(level) for level in index.elements if level.satisfied is not None),
-        weakest_items=_weakest(index, document_of(version)),
-        method=_method(index),
-        feedback=_feedback(session, period),
+        elements=tuple(_element(level, language) for level in index.elements if level.satisfied is not None),
+        weakest_items=_weakest(index, document_of(version), language),
+        method=_method(index, language),
+        feedback=_feedback(session, period, w["unknown_unit"]),
         charts=charts,
-        metadata=(("Phiếu", f"{instrument} phiên bản {index.version}"), ("Kỳ", period.code)),
+        metadata=(
+            (w["instrument_meta"], w["instrument_version"].format(code=instrument, version=index.version)),
+            (w["period_meta"], period.code),
+        ),
+        title=w["title"],
+        language=language,
     )
+
+
+def _label(level: LevelOut, language: Language) -> str:
+    return level.label_en if language == "en" and level.label_en else level.label
 
 
 def _share(level: LevelOut) -> model.Share:
@@ -78,23 +88,14 @@ def _share(level: LevelOut) -> model.Share:
     return model.Share(level.satisfied or 0.0, low, high)
 
 
-def _overall_change(index: IndicesOut) -> model.Change | None:
-    before = index.previous_period
-    if before is None or before.satisfied is None or before.change is None:
-        return None
-    return model.Change(before.satisfied, before.change, before.significant)
-
-
-def _ranking(now: RankingOut, before: RankingOut) -> model.Ranking:
+def _ranking(now: RankingOut, before: RankingOut, method: str) -> model.Ranking:
     earlier = {u.unit: u for u in before.ranked}
     units = []
     for unit in now.ranked:
-        change = None
         past = earlier.get(unit.unit)
-        if past is not None and past.satisfied is not None and unit.satisfied is not None:
-            delta = unit.satisfied - past.satisfied
-            significant = difference_significant(delta, unit.satisfied_se or 0.0, past.satisfied_se or 0.0, now.level)
-            change = model.Change(past.satisfied, delta, significant)
+        change = None
+        if past is not None:
+            change = change_between(unit.satisfied, unit.satisfied_se, past.satisfied, past.satisfied_se, now.level)
         units.append(
             model.RankedUnit(
                 rank=unit.rank or 0,
@@ -108,21 +109,21 @@ def _ranking(now: RankingOut, before: RankingOut) -> model.Ranking:
             )
         )
     apart = tuple(model.UnrankedUnit(u.name, u.respondents) for u in now.not_ranked)
-    return model.Ranking(tuple(units), apart, now.min_answers, RANKING_METHOD)
+    return model.Ranking(tuple(units), apart, now.min_answers, method)
 
 
-def _element(level: LevelOut) -> model.Element:
-    return model.Element(level.label, _share(level), level.respondents or level.n)
+def _element(level: LevelOut, language: Language) -> model.Element:
+    return model.Element(_label(level, language), _share(level), level.respondents or level.n)
 
 
-def _weakest(index: IndicesOut, document: InstrumentDocument) -> tuple[model.Item, ...]:
+def _weakest(index: IndicesOut, document: InstrumentDocument, language: Language) -> tuple[model.Item, ...]:
     element_of = {code: element.code for element in document.index.elements for code in element.items}
-    names = {level.code: level.label for level in index.elements}
+    names = {level.code: _label(level, language) for level in index.elements}
     answered = [item for item in index.items if item.satisfied is not None]
     return tuple(
         model.Item(
             code=item.code,
-            text=item.label,
+            text=_label(item, language),
             element=names.get(element_of.get(item.code, ""), ""),
             satisfied=_share(item),
             respondents=item.respondents or item.n,
@@ -131,16 +132,17 @@ def _weakest(index: IndicesOut, document: InstrumentDocument) -> tuple[model.Ite
     )
 
 
-def _method(index: IndicesOut) -> model.Method:
+def _method(index: IndicesOut, language: Language) -> model.Method:
     run = index.weighting_run
     margins = tuple(sorted(run.margins)) if run is not None else ()
-    return model.Method(weighting_text(run.method if run else None), 0.95, ci_text("logit"), margins)
+    weighting = weighting_text(run.method if run else None, language)
+    return model.Method(weighting, 0.95, ci_text("logit", language=language), margins)
 
 
-def _feedback(session: Session, period: Period) -> tuple[model.FeedbackUnit, ...]:
+def _feedback(session: Session, period: Period, unknown: str) -> tuple[model.FeedbackUnit, ...]:
     counts = counts_by_unit(session, None, received_from=period.first, received_to=period.last)
     return tuple(
-        model.FeedbackUnit(u.name or "Chưa xác định đơn vị", u.received, u.answered_on_time, u.overdue)
+        model.FeedbackUnit(u.name or unknown, u.received, u.answered_on_time, u.overdue)
         for u in counts.units
         if u.received
     )

@@ -7,9 +7,10 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
-from survey_api.reports import vnformat as vn
 from survey_api.reports.fonts import find_family
+from survey_api.reports.lexicon import WORDS
 from survey_api.reports.model import BarChart
+from survey_api.reports.vnformat import Numbers
 
 DPI = 300
 WIDTH = 1890  # 16 cm at 300 dpi
@@ -38,24 +39,25 @@ def _dashed_vline(draw: ImageDraw.ImageDraw, x: float, y0: float, y1: float) -> 
 
 
 def _legend(draw: ImageDraw.ImageDraw, chart: BarChart, x: float, y: float, font: Font) -> None:
+    w = WORDS[chart.language]
     items: list[tuple[str, tuple[int, int, int] | None]] = []
     if chart.target is None:
-        items.append(("Tỷ lệ hài lòng", _NEUTRAL))
+        items.append((w["legend_share"], _NEUTRAL))
     else:
-        items += [("Đạt chỉ tiêu", _MET), ("Chưa đạt chỉ tiêu", _NOT_MET)]
+        items += [(w["legend_met"], _MET), (w["legend_not_met"], _NOT_MET)]
     for label, colour in items:
         draw.rectangle([x, y + 6, x + 34, y + 36], fill=colour)
         draw.text((x + 46, y), label, font=font, fill=_INK)
         x += 46 + draw.textlength(label, font=font) + 50
     if chart.target is not None:
         _dashed_vline(draw, x + 16, y, y + 42)
-        label = f"Chỉ tiêu {vn.percent(chart.target, 0)}"
+        label = w["legend_target"].format(value=Numbers(chart.language).percent(chart.target, 0))
         draw.text((x + 40, y), label, font=font, fill=_INK)
         x += 40 + draw.textlength(label, font=font) + 50
     draw.line([(x, y + 21), (x + 60, y + 21)], fill=_INK, width=4)
     for end in (x, x + 60):
         draw.line([(end, y + 8), (end, y + 34)], fill=_INK, width=4)
-    draw.text((x + 76, y), "Khoảng tin cậy 95%", font=font, fill=_INK)
+    draw.text((x + 76, y), w["legend_ci"], font=font, fill=_INK)
 
 
 def render_png(chart: BarChart) -> bytes:
@@ -63,6 +65,7 @@ def render_png(chart: BarChart) -> bytes:
     regular, bold, small = _fonts()
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     label_w = max((probe.textlength(b.label, font=regular) for b in chart.bars), default=0)
+    numbers = Numbers(chart.language)
     value_w = probe.textlength("100,0%", font=bold)
     top = _PAD + 42 + 40
     height = top + _ROW * max(len(chart.bars), 1) + 70
@@ -95,7 +98,7 @@ def render_png(chart: BarChart) -> bytes:
                 draw.line([(lo, mid), (hi, mid)], fill=colour, width=width)
                 for end in (lo, hi):
                     draw.line([(end, mid - 16), (end, mid + 16)], fill=colour, width=width)
-        draw.text((x1 + 24, mid - 21), vn.percent(bar.value), font=bold, fill=_INK)
+        draw.text((x1 + 24, mid - 21), numbers.percent(bar.value), font=bold, fill=_INK)
     draw.line([(x0, top), (x0, bottom)], fill=_INK, width=3)
     if chart.target is not None:
         _dashed_vline(draw, x_of(chart.target), top - 10, bottom)

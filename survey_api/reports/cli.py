@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--unit", help="a unit's code: it and the units below it (default: every unit)")
     p.add_argument("--format", choices=("docx", "pdf", "xlsx"), default=None, help="default: the output's suffix")
     p.add_argument("--output", required=True, type=Path, help="the file to write")
+    p.add_argument("--language", choices=("vi", "en"), default="vi", help="vi (default) or en: the report in English")
     p.set_defaults(func=run)
 
 
@@ -51,7 +52,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         with transaction(make_sessionmaker(make_engine(settings.database_url))) as session:
             report = build_report(
-                session, instrument=args.instrument, period=period, unit=args.unit, viewer=shell, settings=settings
+                session,
+                instrument=args.instrument,
+                period=period,
+                unit=args.unit,
+                viewer=shell,
+                settings=settings,
+                language=args.language,
             )
             content = render(report, fmt)
     except DomainError as exc:

@@ -19,9 +19,10 @@ from docx.table import _Cell, _Row
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from survey_api.reports import layout
-from survey_api.reports import vnformat as vn
 from survey_api.reports.chart import render_png
+from survey_api.reports.lexicon import WORDS
 from survey_api.reports.model import Report
+from survey_api.reports.vnformat import long_date
 
 FONT = "Times New Roman"
 TEXT_WIDTH_MM = 165  # A4 210 mm less 30 mm left and 15 mm right margins
@@ -85,7 +86,7 @@ def _setup(doc: DocxDocument) -> None:
 
 
 def _header(doc: DocxDocument, report: Report) -> None:
-    h = report.header
+    h, w = report.header, WORDS[report.language]
     left_mm, right_mm = 65.0, TEXT_WIDTH_MM - 65.0
     table = doc.add_table(rows=2, cols=2)
     _widths(table, [Mm(left_mm), Mm(right_mm)])
@@ -95,12 +96,13 @@ def _header(doc: DocxDocument, report: Report) -> None:
         _para(left, line.upper(), size=13, first=i == 0)
     _para(left, issuer.upper(), size=13, bold=True, first=not parents)
     _rule(left, min(35.0, left_mm * 0.5), left_mm)
-    _para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, first=True)
-    _para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
+    _para(right, w["motto_1"], size=12, bold=True, first=True)
+    _para(right, w["motto_2"], size=13, bold=True)
     _rule(right, 60.0, right_mm)
     number, dated = table.rows[1].cells
     _para(number, h.number, size=13, first=True).paragraph_format.space_before = Pt(6)
-    date_text = vn.long_date(h.issued_on) if h.issued_on else f"ngày … tháng … năm {report.period.last.year}"
+    blank = w["date_blank"].format(year=report.period.last.year)
+    date_text = long_date(h.issued_on, report.language) if h.issued_on else blank
     _para(dated, f"{h.place}, {date_text}", size=14, italic=True, first=True).paragraph_format.space_before = Pt(6)
     title = _para(doc, report.title.upper(), size=14, bold=True)
     title.paragraph_format.space_before = Pt(18)
@@ -162,7 +164,7 @@ def _signature(doc: DocxDocument, report: Report) -> None:
     table = doc.add_table(rows=1, cols=2)
     _widths(table, [Mm(80), Mm(TEXT_WIDTH_MM - 80)])
     left, right = table.rows[0].cells
-    _para(left, "Nơi nhận:", size=12, bold=True, italic=True, align="L", first=True)
+    _para(left, WORDS[report.language]["recipients"], size=12, bold=True, italic=True, align="L", first=True)
     for line in sign.recipients:
         _para(left, f"- {line}", size=11, align="L")
     for i, line in enumerate(sign.titles):

@@ -1,7 +1,8 @@
 """What a periodic report says, independent of DOCX, PDF or XLSX.
 
 Shares (% satisfied, response rates, targets) are fractions in [0, 1], as the estimates give them; the renderers
-write them as Vietnamese percentages. Every text is Vietnamese and is printed as given.
+write them as percentages of the report's language (Vietnamese by default, or English). Every text is in that
+language and is printed as given; the renderers' own words come from ``lexicon``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from survey_api.reports.lexicon import WORDS
 from survey_api.reports.periods import Period
+from survey_api.reports.wording import Language
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class BarChart:
     bars: tuple[Bar, ...]
     target: float | None = None
     note: str = ""
+    language: Language = "vi"  # of the legend
 
 
 @dataclass(frozen=True)
@@ -183,9 +187,10 @@ class Report:
     signature: Signature | None = None
     title: str = "BÁO CÁO"
     metadata: tuple[tuple[str, str], ...] = ()  # (label, value) pairs for the XLSX cover sheet
+    language: Language = "vi"  # of the renderers' own words and the way numbers are written
 
 
-def ranking_chart(ranking: Ranking, target: float | None, title: str = "") -> BarChart:
+def ranking_chart(ranking: Ranking, target: float | None, title: str = "", language: Language = "vi") -> BarChart:
     """The usual chart: % satisfied of every ranked unit in rank order, with its CI and the target."""
     bars = tuple(Bar(u.unit, u.satisfied.value, u.satisfied.low, u.satisfied.high) for u in ranking.units)
-    return BarChart(title or "Tỷ lệ hài lòng theo đơn vị (khoảng tin cậy 95%)", bars, target)
+    return BarChart(title or WORDS[language]["chart_units"], bars, target, language=language)

@@ -11,10 +11,11 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
 from survey_api.reports import layout
-from survey_api.reports import vnformat as vn
 from survey_api.reports.chart import render_png
 from survey_api.reports.fonts import find_family
+from survey_api.reports.lexicon import WORDS
 from survey_api.reports.model import Report
+from survey_api.reports.vnformat import long_date
 
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 15.0, 20.0, 20.0
 TEXT_W = 210.0 - LEFT - RIGHT
@@ -63,7 +64,7 @@ class _Document(FPDF):
 
 
 def _header(pdf: _Document, report: Report) -> None:
-    h = report.header
+    h, w = report.header, WORDS[report.language]
     left_w, right_w = 65.0, TEXT_W - 65.0
     right_x = LEFT + left_w
     top = pdf.get_y()
@@ -75,12 +76,13 @@ def _header(pdf: _Document, report: Report) -> None:
     pdf.text_line(h.number, 13, x=LEFT, w=left_w)
     left_end = pdf.get_y()
     pdf.set_y(top)
-    pdf.text_line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, "B", x=right_x, w=right_w)
-    pdf.text_line("Độc lập - Tự do - Hạnh phúc", 13, "B", x=right_x, w=right_w)
+    pdf.text_line(w["motto_1"], 12, "B", x=right_x, w=right_w)
+    pdf.text_line(w["motto_2"], 13, "B", x=right_x, w=right_w)
     pdf.set_font(FAMILY, "B", 13)
-    pdf.rule(right_x + right_w / 2, pdf.get_string_width("Độc lập - Tự do - Hạnh phúc"))
+    pdf.rule(right_x + right_w / 2, pdf.get_string_width(w["motto_2"]))
     pdf.set_y(max(pdf.get_y(), left_end - _lh(13)))
-    date_text = vn.long_date(h.issued_on) if h.issued_on else f"ngày … tháng … năm {report.period.last.year}"
+    blank = w["date_blank"].format(year=report.period.last.year)
+    date_text = long_date(h.issued_on, report.language) if h.issued_on else blank
     pdf.text_line(f"{h.place}, {date_text}", 14, "I", x=right_x, w=right_w)
     pdf.set_y(max(pdf.get_y(), left_end) + 8)
     pdf.text_line(report.title.upper(), 14, "B")
@@ -144,7 +146,7 @@ def _signature(pdf: _Document, report: Report) -> None:
         pdf.add_page()
     pdf.ln(6)
     top = pdf.get_y()
-    pdf.text_line("Nơi nhận:", 12, "BI", align="L", x=LEFT, w=75)
+    pdf.text_line(WORDS[report.language]["recipients"], 12, "BI", align="L", x=LEFT, w=75)
     for line in sign.recipients:
         pdf.text_line(f"- {line}", 11, align="L", x=LEFT, w=75)
     pdf.set_y(top)
@@ -157,7 +159,7 @@ def _signature(pdf: _Document, report: Report) -> None:
 def render_pdf(report: Report) -> bytes:
     pdf = _Document()
     pdf.set_title(f"{report.title} {report.subject}")
-    pdf.set_lang("vi")
+    pdf.set_lang(report.language)
     pdf.add_page()
     _header(pdf, report)
     for block in layout.blocks(report):

@@ -14,7 +14,7 @@ _EXPECTED = (
     "or FROM:TO as YYYY-MM-DD:YYYY-MM-DD"
 )
 _ROMAN = ("I", "II", "III", "IV")
-_MONTHS_EN = (
+MONTHS_EN = (
     "January",
     "February",
     "March",
@@ -45,7 +45,7 @@ def _dmy(day: date) -> str:
 
 
 def _dmy_en(day: date) -> str:
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class Period:
         if self.kind == "quarter":
             return f"Q{self.number} {self.year}"
         if self.kind == "month":
-            return f"{_MONTHS_EN[self.number - 1]} {self.year}"
+            return f"{MONTHS_EN[self.number - 1]} {self.year}"
         return f"{_dmy_en(self.first)} to {_dmy_en(self.last)}"
 
     def previous(self) -> Period:

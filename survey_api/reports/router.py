@@ -11,6 +11,7 @@ from survey_api.errors import InvalidInput
 from survey_api.reports.build import build_report
 from survey_api.reports.periods import parse_period
 from survey_api.reports.render import MEDIA_TYPES, ReportFormat, render
+from survey_api.reports.wording import Language
 from survey_api.routing import CommittingRoute
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], route_class=CommittingRoute)
@@ -27,6 +28,7 @@ def get_report(
     ],
     unit: Annotated[str | None, Query(max_length=64, description="A unit's code: it and the units below it")] = None,
     format: Annotated[ReportFormat, Query(description="docx, pdf or xlsx")] = "docx",
+    language: Annotated[Language, Query(description="vi (default) or en: the same report in English")] = "vi",
 ) -> Response:
     """The periodic report (Nghị định 30/2020/NĐ-CP layout): the index against its target, the ranking, the
     elements and weakest items, feedback handling and the method; the numbers are those of the index."""
@@ -34,8 +36,11 @@ def get_report(
         asked = parse_period(period)
     except ValueError as exc:
         raise InvalidInput(str(exc), errors=[{"item": "period", "problem": str(exc)}]) from None
-    report = build_report(session, instrument=instrument, period=asked, unit=unit, viewer=user, settings=settings)
-    name = f"bao-cao-{instrument}-{asked.code.replace(':', '_')}.{format}"
+    report = build_report(
+        session, instrument=instrument, period=asked, unit=unit, viewer=user, settings=settings, language=language
+    )
+    stem = "report" if language == "en" else "bao-cao"
+    name = f"{stem}-{instrument}-{asked.code.replace(':', '_')}.{format}"
     return Response(
         render(report, format),
         media_type=MEDIA_TYPES[format],

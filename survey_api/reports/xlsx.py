@@ -8,9 +8,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from survey_api.reports import vnformat as vn
 from survey_api.reports.layout import Table, blocks
+from survey_api.reports.lexicon import WORDS
 from survey_api.reports.model import Report
+from survey_api.reports.vnformat import long_date
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -27,16 +28,18 @@ def render_xlsx(report: Report) -> bytes:
     book = Workbook()
     cover = book.active
     assert cover is not None
-    cover.title = "Thông tin"
+    w = WORDS[report.language]
+    cover.title = w["cover"]
     h = report.header
+    issued = f"{h.place}, {long_date(h.issued_on, report.language)}" if h.issued_on else h.place
     info = [
-        ("Cơ quan ban hành", " - ".join(h.issuing_body)),
-        ("Số", h.number),
-        ("Địa danh, ngày", f"{h.place}, {vn.long_date(h.issued_on)}" if h.issued_on else h.place),
-        ("Tiêu đề", f"{report.title} {report.subject}"),
-        ("Kỳ báo cáo", report.period.label_vi),
-        ("Từ ngày", report.period.first),
-        ("Đến ngày", report.period.last),
+        (w["issuer"], " - ".join(h.issuing_body)),
+        (w["number"], h.number),
+        (w["place_date"], issued),
+        (w["heading"], f"{report.title} {report.subject}"),
+        (w["period"], report.period.label_en if report.language == "en" else report.period.label_vi),
+        (w["from"], report.period.first),
+        (w["to"], report.period.last),
         *report.metadata,
     ]
     for label, value in info:

@@ -10,7 +10,7 @@ from survey_api.deps import ManagerUser, SessionDep
 from survey_api.params import IdPath
 from survey_api.routing import CommittingRoute
 from survey_api.users import service
-from survey_api.users.schemas import PasswordIn, Role, TokenInfo, UserIn, UserOut
+from survey_api.users.schemas import PasswordIn, Role, TokenInfo, UserChange, UserIn, UserOut
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"], route_class=CommittingRoute)
 
@@ -30,6 +30,12 @@ def list_users(
 def create_user(payload: UserIn, session: SessionDep, actor: ManagerUser) -> UserOut:
     """Create an account (password of at least 10 characters; unit managers and volunteers need a unit)."""
     return service.users_out(session, [service.create(session, actor, payload)])[0]
+
+
+@router.patch("/{username}", response_model=UserOut)
+def update_user(username: str, change: UserChange, session: SessionDep, actor: ManagerUser) -> UserOut:
+    """Change an account's display name, organisation or unit (fields left out stay as they are)."""
+    return service.users_out(session, [service.update(session, actor, username, change)])[0]
 
 
 @router.put("/{username}/password", status_code=204, response_class=Response)

@@ -50,3 +50,13 @@ class TokenInfo(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+class UserChange(BaseModel):
+    """What to change in an account; a field left out stays as it is (unit: an org unit code)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=255)
+    organisation: str | None = Field(default=None, max_length=255)
+    unit: str | None = Field(default=None, max_length=64)

@@ -20,7 +20,7 @@ from survey_api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from survey_api.fieldwork.service import VOLUNTEER, managed_units
 from survey_api.units.scope import subtree
 from survey_api.units.service import unit_by_code, units_by_id
-from survey_api.users.schemas import TokenInfo, UserIn, UserOut
+from survey_api.users.schemas import TokenInfo, UserChange, UserIn, UserOut
 
 NEEDS_UNIT = ("unit_manager", VOLUNTEER)
 
@@ -74,6 +74,32 @@ def create(session: Session, actor: User | None, payload: UserIn) -> User:
     user.organisation = payload.organisation
     session.flush()
     audit.record(session, actor, "user.create", user.username, role=user.role, unit=payload.unit)
+    return user
+
+
+def update(session: Session, actor: User | None, username: str, change: UserChange) -> User:
+    """Change an account's name, organisation or unit (the fields given); its role stays."""
+    user = managed_user(session, actor, username)
+    given = change.model_dump(include=change.model_fields_set)
+    if "unit" in given:
+        code = given["unit"]
+        if code is None and user.role in NEEDS_UNIT:
+            problem = f"a {user.role} needs a unit"
+            raise InvalidInput(problem, errors=[{"item": "unit", "problem": problem}])
+        unit = unit_by_code(session, code) if code is not None else None
+        if code is not None and unit is None:
+            raise InvalidInput(f"no org unit {code!r}", errors=[{"item": "unit", "problem": "unknown"}])
+        scope = _scope(session, actor)
+        if scope is not None and (unit is None or unit.id not in scope):
+            raise Forbidden(f"unit {code} is outside the units you manage")
+        user.unit_id = unit.id if unit else None
+    if given.get("display_name"):
+        user.display_name = given["display_name"]
+    if "organisation" in given:
+        user.organisation = given["organisation"] or None
+    session.flush()
+    # The fields changed and the new unit, never the person's name.
+    audit.record(session, actor, "user.update", user.username, changed=sorted(given), unit=given.get("unit"))
     return user
 
 

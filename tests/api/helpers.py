@@ -41,6 +41,7 @@ def submission(inst: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "instrument_version": inst["id"],
         "channel": "web",
+        "service_point": "test-point",  # the point tests/conftest.py's ``official`` fixture creates
         "answers": complete_answers(inst),
     }
     body.update(overrides)

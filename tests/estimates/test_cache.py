@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from survey_api.collection.arrivals import fold, responses_arrived
 from survey_api.db.models import Response, ResponseArrival
 from survey_api.estimates import cache
+from survey_api.estimates.repository import read_rows
 from tests.conftest import Db
 from tests.estimates.test_weighted_indices import get, import_rows
 from tests.imports.apidata import api_rows, publish_test_instrument
@@ -44,8 +45,8 @@ def test_segments_give_the_numbers_of_every_row(
     monkeypatch.setattr("survey_api.estimates.service.shared_cache", lambda _: keep_nothing)
     original = cache.CachedRows.memo
 
-    def spy(self: cache.CachedRows, key: Any, compute: Callable[[], Any]) -> Any:
-        summaries.append(value := original(self, key, compute))
+    def spy(self: cache.CachedRows, key: Any, compute: Callable[[], Any], extend: Any = None) -> Any:
+        summaries.append(value := original(self, key, compute, extend))
         return value
 
     monkeypatch.setattr(cache.CachedRows, "memo", spy)
@@ -64,15 +65,19 @@ def test_a_new_response_is_seen_and_an_unchanged_selection_is_read_once(
     analyst = token_for("analyst")
     rows = api_rows()
     import_rows(client, rows[:150], analyst)
-    reads = []
-    original = cache.design_rows
-    monkeypatch.setattr(cache, "design_rows", lambda *a, **k: reads.append(1) or original(*a, **k))
+    reads: list[bool] = []  # whether each read was of everything (or of what arrived since the last)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        reads.append(kwargs.get("since") is None)
+        return read_rows(*args, **kwargs)
+
+    monkeypatch.setattr(cache, "read_rows", spy)
     first = get(client, analyst, by="sex")
     again = get(client, analyst, by="sex")
-    assert first == again and len(reads) == 1
+    assert first == again and reads == [True, False]
     import_rows(client, rows[150:], analyst)
     after = get(client, analyst, by="sex")
-    assert len(reads) == 2 and after["responses"] == len(rows) > first["responses"] == 150
+    assert reads == [True, False, False] and after["responses"] == len(rows) > first["responses"] == 150
     assert after["overall"]["satisfied"] != first["overall"]["satisfied"]
 
 

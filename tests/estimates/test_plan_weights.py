@@ -261,6 +261,7 @@ def test_qr_answers_beside_plan_interviews_keep_factor_one_and_the_run_says_so(
     plan_only = indices(client, people["analyst"])["weighting_run"]["diagnostics"]
     for k in range(5):
         body = {"id": str(uuid.uuid4()), "instrument_version": version, "channel": "qr", "answers": answers(k)}
+        body["service_point"] = "test-point"  # every response belongs to a unit (tests/conftest.py)
         assert client.post("/api/v1/responses", json=body, headers=collector(client)).status_code == 201
     run = indices(client, people["analyst"])["weighting_run"]
     assert run["method"] == "design+nonresponse"

@@ -58,29 +58,33 @@ def test_weighting_run_is_cited_and_reused_and_weighted_false_keeps_the_plain_sh
 def test_responses_without_a_design_stay_unweighted_until_margins_exist(
     client: TestClient, official: dict[str, int], token_for: Headers
 ) -> None:
-    sipas = instrument(client, "sipas")
-    scale = {item["code"] for item in sipas["items"] if item["type"] == "scale_1_5"}
+    counter = instrument(client, "one-stop-dossier")  # declares no cells: its answers carry no sex
+    scale = {item["code"] for item in counter["items"] if item["type"] == "scale_1_5"}
     for i in range(40):
-        body = submission(sipas)
+        body = submission(counter)
         body["answers"] = {k: (5 if i % 4 else 2) if k in scale else v for k, v in body["answers"].items()}
         assert client.post("/api/v1/responses", json=body, headers=collector(client)).status_code == 201
     analyst = token_for("analyst")
-    plain = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=analyst).json()
+    plain = client.get("/api/v1/indices", params={"instrument": "one-stop-dossier"}, headers=analyst).json()
     assert plain["weighted"] is False and plain["target"] == {"value": 0.9, "met": False}
-    weighted = client.get("/api/v1/indices", params={"instrument": "sipas", "weighted": "true"}, headers=analyst).json()
+    weighted = client.get(
+        "/api/v1/indices", params={"instrument": "one-stop-dossier", "weighted": "true"}, headers=analyst
+    ).json()
     assert weighted["weighting_run"]["method"] == "none"
     assert weighted["overall"]["satisfied"] == pytest.approx(plain["overall"]["satisfied"])
     assert weighted["overall"]["satisfied_se"] > 0 and weighted["overall"]["flags"] == []
     margins = {"period": {"from": "2026-01-01", "to": "2026-12-31"}, "margins": {"sex": {"1": 500, "2": 520}}}
     assert client.put("/api/v1/margins", json=margins, headers=analyst).status_code == 200
-    # QR/web responses have no sex recorded: by default the margins are left out and the run says so;
+    # Responses with no sex recorded: by default the margins are left out and the run says so;
     # asked for explicitly, weighting to them is refused with the reason
-    default = client.get("/api/v1/indices", params={"instrument": "sipas"}, headers=analyst)
+    default = client.get("/api/v1/indices", params={"instrument": "one-stop-dossier"}, headers=analyst)
     assert default.status_code == 200 and default.json()["weighted"] is True
     run = default.json()["weighting_run"]
     assert run["method"] == "none" and "40 of 40 responses have no sex" in run["diagnostics"]["margins_not_applied"]
     assert default.json()["overall"]["satisfied"] == pytest.approx(plain["overall"]["satisfied"])
-    reply = client.get("/api/v1/indices", params={"instrument": "sipas", "weighted": "true"}, headers=analyst)
+    reply = client.get(
+        "/api/v1/indices", params={"instrument": "one-stop-dossier", "weighted": "true"}, headers=analyst
+    )
     assert reply.status_code == 422 and "have no sex" in reply.json()["detail"]
 
 

@@ -82,10 +82,11 @@ MIXED_ROWS: list[dict[str, Any]] = [
         "design": {"stratum": "S1", "psu": "P2"},
         "answers": {"Q1": 1},
     },
-    {  # no unit; a weight Python writes with 17 digits; a score of 0; a text with a control character
+    {  # an interview at no point (its assignment's unit); a weight Python writes with 17 digits; a score of 0;
+        # a text with a control character
         "id": "00000000-0000-4000-8000-000000000003",
         "point": None,
-        "unit": None,
+        "unit": "d2",
         "channel": "tablet",
         "received_at": datetime(2026, 3, 17, 23, 59, 59, 999999, tzinfo=UTC),
         "design": {"stratum": "S2", "psu": "P3", "design_weight": 0.1 + 0.2, "sex": "M", "age_group": "60+"},
@@ -111,14 +112,14 @@ MIXED_CSV = (
     'F,18-34,12.5,5,1;3,"Tốt, nhưng ""chậm""\nlắm",100\n'
     "00000000-0000-4000-8000-000000000002,1,,d2,web,2026-03-15,2026-03-16T08:30:00.000250+00:00,S1,P2,,,,,1.0,"
     "1,,,\n"
-    "00000000-0000-4000-8000-000000000003,1,,,tablet,2026-03-15,2026-03-17T23:59:59.999999+00:00,S2,P3,"
+    "00000000-0000-4000-8000-000000000003,1,,d2,tablet,2026-03-15,2026-03-17T23:59:59.999999+00:00,S2,P3,"
     "0.30000000000000004,,M,60+,0.30000000000000004,3,,tab\x0bhere,0\n"
 )
 
 
 @pytest.fixture
 def mixed(db: Db, desks: None) -> None:
-    """MIXED_ROWS stored as they are (design columns, missing answers, NULL point, unit and cells)."""
+    """MIXED_ROWS stored as they are (design columns, missing answers, NULL point and cells)."""
     with db() as session:
         version, _ = import_document(session, InstrumentDocument.model_validate(MIXED), user=None, publish=True)
         points = {p.code: p for p in session.scalars(select(ServicePoint))}

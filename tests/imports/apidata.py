@@ -11,7 +11,7 @@ import numpy as np
 
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import import_document
-from tests.conftest import Db
+from tests.conftest import TEST_POINT, Db, ensure_test_point
 
 APISTRAT = Path(__file__).resolve().parent.parent / "data" / "api" / "apistrat.csv"
 CODE = "api-test"
@@ -62,6 +62,7 @@ def publish_test_instrument(db: Db) -> int:
     """Import and publish the test instrument; its version id."""
     with db() as session:
         version, _ = import_document(session, InstrumentDocument.model_validate(DOCUMENT), user=None, publish=True)
+        ensure_test_point(session)  # every row answers there unless a test says otherwise
         return version.id
 
 
@@ -89,7 +90,7 @@ def api_rows() -> list[dict[str, str]]:
             "weight": s["pw"],
             "fpc": s["fpc"],
             "completed_at": PERIOD_DAY,
-            "service_point": "",
+            "service_point": TEST_POINT,
             "sex": "F" if int(s["snum"]) % 2 == 0 else "M",
             "age_group": ages[int(s["cnum"]) % 3],
         }

@@ -57,12 +57,13 @@ def test_import_stores_every_row_with_its_design_and_reimport_stores_nothing(
     assert {r.stratum for r in responses} == {"E", "H", "M"}
     assert all(r.design_weight and r.fpc and r.psu and r.sex and r.age_group for r in responses)
     assert {r.observed_on.isoformat() for r in responses} == {"2026-03-15"}
-    assert sum(1 for r in responses if r.service_point_id is not None and r.unit_id is not None) == 1
+    assert all(r.service_point_id is not None and r.unit_id is not None for r in responses)
     by_unit = client.get(
         "/api/v1/indices", params={"instrument": CODE, "by": "unit"}, headers=token_for("analyst")
     ).json()
-    assert [(b["group"], b["responses"]) for b in by_unit["breakdown"]] == [({"unit": "d1"}, 1)]
-    assert "few_answers" in by_unit["breakdown"][0]["overall"]["flags"]
+    groups = {b["group"]["unit"]: b for b in by_unit["breakdown"]}
+    assert {unit: b["responses"] for unit, b in groups.items()} == {"d1": 1, "test-unit": 199}
+    assert "few_answers" in groups["d1"]["overall"]["flags"]
 
     again = upload(client, data, token_for("admin"))
     assert again.status_code == 201

@@ -1,5 +1,6 @@
 """On the tablet, an interview of a sample-list entry is sent with its assignment and case, so the server
-stores it with the plan's design weight; an interview of someone not on the list is sent without them."""
+stores it with the plan's design weight; an interview of someone not on the list is sent with the assignment only
+(its unit), without a case."""
 
 from __future__ import annotations
 
@@ -59,4 +60,6 @@ def test_an_interview_of_a_sample_entry_carries_the_plans_design_weight(
     assert (listed.assignment_id, listed.stratum, listed.psu) == (field.assignments["north"], "north", case["psu"])
     assert listed.design_weight == pytest.approx(case["weight"])
     other = rows[None]
-    assert (other.assignment_id, other.design_weight, other.stratum) == (None, None, None)
+    # Off the list: no design, but the interview names its assignment, whose unit it counts for.
+    assert (other.assignment_id, other.design_weight, other.stratum) == (field.assignments["north"], None, None)
+    assert other.unit_id is not None

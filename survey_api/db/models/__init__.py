@@ -10,8 +10,9 @@ from survey_api.db.models.publications import Publication
 from survey_api.db.models.qr import QrLink, ReceiptClaim
 from survey_api.db.models.rate_limits import RateWindow
 from survey_api.db.models.response_arrivals import ResponseArrival
+from survey_api.db.models.response_revisions import ResponseRevision
 from survey_api.db.models.responses import Response
-from survey_api.db.models.units import OrgUnit, ServicePoint
+from survey_api.db.models.units import OrgUnit, OrgUnitVersion, ServicePoint, UnitSuccessor
 from survey_api.db.models.users import ApiToken, User
 from survey_api.db.models.weighting import PopulationMargin, WeightingRun
 
@@ -28,6 +29,7 @@ __all__ = [
     "Instrument",
     "InstrumentVersion",
     "OrgUnit",
+    "OrgUnitVersion",
     "PopulationMargin",
     "Publication",
     "QrLink",
@@ -35,9 +37,11 @@ __all__ = [
     "ReceiptClaim",
     "Response",
     "ResponseArrival",
+    "ResponseRevision",
     "SampleUnit",
     "SamplingPlan",
     "ServicePoint",
+    "UnitSuccessor",
     "User",
     "WeightingRun",
 ]

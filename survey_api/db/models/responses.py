@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, LargeBinary, String, Uuid, event, text
+from sqlalchemy import BigInteger, Boolean, Date, Float, ForeignKey, Index, LargeBinary, String, Uuid, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from survey_api.db.base import Base, utcnow
@@ -41,8 +41,20 @@ class Response(Base):
             "service_point_id",
             "excluded",
             "scores",
-            postgresql_include=["stratum", "psu", "design_weight", "fpc", "sex", "age_group", "channel"],
+            postgresql_include=[
+                "stratum",
+                "psu",
+                "design_weight",
+                "fpc",
+                "sex",
+                "age_group",
+                "channel",
+                "arrival",
+                "id",
+            ],
         ),
+        # The responses of a version that arrived after a given point (estimates.increments).
+        Index("ix_responses_arrival", "instrument_version_id", "arrival"),
         # Finds quickly whether a selection has any response with sample-design columns.
         Index(
             "ix_responses_designed",
@@ -64,7 +76,8 @@ class Response(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
     service_point_id: Mapped[int | None] = mapped_column(ForeignKey("service_points.id"), index=True)
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Every response belongs to a unit: its service point's, else its assignment's (collection.service).
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     channel: Mapped[str] = mapped_column(String(16))
     respondent_type: Mapped[str] = mapped_column(String(16), default="person")
     answers: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
@@ -83,7 +96,8 @@ class Response(Base):
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("responses.id"))
     # Sample design and respondent cells, set at insert (imports, fieldwork): strata, PSU, design weight
-    # (1/pi), fpc (population count or sampling fraction), and the cells margins are given for.
+    # (1/pi), fpc (population count or sampling fraction), and the cells margins are given for (given
+    # explicitly, or from the items the instrument's ``cells`` declare: collection.cells).
     stratum: Mapped[str | None] = mapped_column(String(64))
     psu: Mapped[str | None] = mapped_column(String(64))
     design_weight: Mapped[float | None] = mapped_column(Float)
@@ -93,6 +107,9 @@ class Response(Base):
     # The fieldwork assignment and sample-list entry (``case_ref``) the interview was for, as the tablet sent them.
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     case_ref: Mapped[str | None] = mapped_column(String(100))
+    # When the response arrived, set by a trigger on every insert (migration 0015): on PostgreSQL the
+    # inserting transaction's id, on SQLite one more than the version's largest; 0 before that migration.
+    arrival: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class ResponsesAreAppendOnly(Exception):

@@ -345,10 +345,12 @@ function interviewView(assignment, caseRef, draft = null) {
       answers,
       started_at: startedAt,
       completed_at: new Date().toISOString(),
+      // Always named: an interview at no service point counts for its assignment's unit.
+      assignment: assignment.id,
     };
     // An interview of a sample-list entry names it, so the server takes its design weight from the plan.
     if ((assignment.sample || []).some((entry) => entry.ref === caseRef)) {
-      Object.assign(response, { assignment: assignment.id, case_ref: caseRef });
+      response.case_ref = caseRef;
     }
     await store.enqueue("response", session.username, response, `Phiếu: ${instrument.title}`);
     const attempt = attemptBody(assignment, caseRef, "completed", { response_id: response.id });

@@ -1,0 +1,59 @@
+"""Rows read later merged into rows read before, giving exactly what one read of all of them gives.
+
+A read orders its rows by arrival, then id (:func:`survey_api.estimates.repository.read_rows`). Rows that
+arrived after a read either came later in that order (SQLite numbers arrivals in commit order) or, on
+PostgreSQL, belong to transactions the earlier read did not see; no transaction is partly seen, so their
+arrivals are none of the earlier rows'. Inserting each new row where its arrival sorts therefore gives the
+order of a fresh read, and text columns are factorised again over the union of their levels, so every array
+(and every number computed from them) equals a fresh read's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from survey_api.estimates.repository import DesignRows, Labels
+
+
+def merge(
+    old: DesignRows, old_arrival: NDArray[np.int64], new: DesignRows, new_arrival: NDArray[np.int64]
+) -> tuple[DesignRows, NDArray[np.int64], NDArray[np.intp]]:
+    """``old`` and ``new`` rows (each in arrival order) as one read in arrival order, their arrivals, and
+    where each of the ``old`` rows went."""
+    at = np.searchsorted(old_arrival, new_arrival, side="right")
+    moved = np.arange(old.n) + np.searchsorted(at, np.arange(old.n), side="right")
+
+    appended = len(at) == 0 or at[0] == old.n  # the usual case: every new row arrived after the old ones
+
+    def insert(before: NDArray[Any], added: NDArray[Any]) -> NDArray[Any]:
+        return np.concatenate([before, added]) if appended else np.insert(before, at, added, axis=0)
+
+    def labels(before: Labels, added: Labels) -> Labels:
+        levels = tuple(sorted(set(before.levels).union(added.levels)))
+        return Labels(insert(_recode(before, levels), _recode(added, levels)), levels)
+
+    rows = DesignRows(
+        insert(old.scores, new.scores),
+        labels(old.stratum, new.stratum),
+        labels(old.psu, new.psu),
+        insert(old.design_weight, new.design_weight),
+        insert(old.fpc, new.fpc),
+        labels(old.sex, new.sex),
+        labels(old.age_group, new.age_group),
+        insert(old.unit_id, new.unit_id),
+        labels(old.channel, new.channel),
+        insert(old.observed_on, new.observed_on),
+    )
+    return rows, insert(old_arrival, new_arrival), moved
+
+
+def _recode(column: Labels, levels: tuple[str, ...]) -> NDArray[np.int32]:
+    if column.levels == levels:
+        return column.codes
+    position = {level: i for i, level in enumerate(levels)}
+    # The last entry maps a missing value (-1) to itself.
+    table = np.array([*(position[level] for level in column.levels), -1], dtype=np.int32)
+    return table[column.codes]
