@@ -156,7 +156,7 @@ def _download(server: Server, headers: dict[str, str], path: str, target: Path) 
         target.open("wb") as handle,
     ):
         reply.raise_for_status()
-        for chunk in reply.iter_raw():
+        for chunk in reply.iter_bytes():  # decoded: the server compresses (gzip) as a browser would get it
             handle.write(chunk)
     return target.stat().st_size
 

@@ -17,6 +17,9 @@ HTTP:
   a tablet answer (`POST /api/v1/responses`, a volunteer's token) every `--every` seconds: median and 95th
   percentile of the index requests; then, with no answer arriving, the index of the warm server must equal
   the one a new server computes from scratch (every number, and the weighting run);
+- the staff dashboard (`GET /staff/results?instrument=sipas&period=2026`, and `period=2026-Q2`, whose trend
+  and previous period hold answers too) for an analyst signed in through the staff form: first call and warm
+  (median of 3), then the year's again and again for `--seconds` while answers arrive;
 - the yearly report `GET /api/v1/reports?instrument=sipas&period=2026&format=xlsx` and the ranking
   `GET /api/v1/rankings?instrument=sipas&from=2026-01-01&to=2026-12-31`: first call and warm (best of 3).
 Timings are for reading here, not for tests. Each run adds the responses it stores.
@@ -51,6 +54,8 @@ from survey_api.instruments.service import document_of
 # export_api.py loads the same data and starts the same server.
 __all__ = ["Server", "load", "main", "token"]
 ITEM = "I.A.1"
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-mat-khau-123"
 
 
 def token(url: str) -> str:
@@ -72,6 +77,8 @@ class Server:
     def __init__(self, url: str) -> None:
         self.port = _free_port()
         env = {**os.environ, "SURVEY_DATABASE_URL": url, "SURVEY_SECRET_KEY": "bench-" + "x" * 40}
+        # The code of this checkout, whichever one the environment's editable install points at.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
         command = [str(Path(sys.executable).with_name("survey")), "serve", "--port", str(self.port)]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{self.port}"
@@ -189,6 +196,48 @@ def fetch(client: httpx.Client, path: str, params: dict[str, str]) -> Any:
 INDEX = {"instrument": "sipas", "weighted": "true", "by": "unit"}
 REPORT = {"instrument": "sipas", "period": "2026", "format": "xlsx"}
 RANKING = {"instrument": "sipas", "from": "2026-01-01", "to": "2026-12-31"}
+# The staff dashboard: the year, and a quarter whose trend and previous period hold answers too.
+DASHBOARDS = {
+    "2026": {"instrument": "sipas", "period": "2026"},
+    "2026-Q2": {"instrument": "sipas", "period": "2026-Q2"},
+}
+
+
+def analyst(url: str) -> str:
+    """A new analyst account (signs in through the staff form with ``PASSWORD``)."""
+    factory = make_sessionmaker(make_engine(url))
+    with transaction(factory) as session:
+        user = create_user(session, username=f"bench-a-{uuid.uuid4().hex[:6]}", role="analyst", password=PASSWORD)
+        return user.username
+
+
+def sign_in(staff: httpx.Client, username: str) -> None:
+    """Sign ``staff`` in through the staff sign-in form; the client keeps the session cookie."""
+    reply = staff.post("/staff/", data={"username": username, "password": PASSWORD})
+    if reply.status_code != 303:
+        raise SystemExit(f"the staff sign-in failed: {reply.status_code} {reply.text[:300]}")
+
+
+def dashboard(client: httpx.Client, params: dict[str, str]) -> str:
+    reply = client.get("/staff/results", params=params)
+    reply.raise_for_status()
+    if 'id="overall"' not in reply.text:
+        raise SystemExit("the dashboard shows no index")
+    return reply.text
+
+
+def dashboards_warm(server: Server, staff: httpx.Client, names: tuple[str, ...]) -> None:
+    """These dashboards: first call and warm (median and best of 3, and the server's CPU per request)."""
+    for name in names:
+        params = DASHBOARDS[name]
+        first, _ = best_of(1, lambda q=params: dashboard(staff, q))
+        cpu = server.cpu_seconds()
+        warm = timings(3, lambda q=params: dashboard(staff, q))
+        cpu = (server.cpu_seconds() - cpu) / len(warm)
+        print(
+            f"staff dashboard {name}: first call {first:.3f} s, warm median {_ms(warm, 50)} (best {min(warm):.3f} s; "
+            f"server CPU {cpu:.3f} s per request)"
+        )
 
 
 def first_and_warm(url: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -216,29 +265,42 @@ def first_and_warm(url: str, headers: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+def arriving(server: Server, url: str, seconds: float, every: float, name: str, action: Any) -> None:
+    """``action`` again and again for ``seconds`` while a tablet answer arrives every ``every`` s."""
+    arrivals = Arrivals(server.base, url, every)
+    arrivals.start()
+    times: list[float] = []
+    cpu = server.cpu_seconds()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        times += timings(1, action)
+    arrivals.stop.set()
+    arrivals.join()
+    cpu = server.cpu_seconds() - cpu
+    if arrivals.refused:
+        raise SystemExit(f"an answer was refused: {arrivals.refused}")
+    print(
+        f"{name} while a tablet answer arrives every {every:g} s ({arrivals.stored} answers in "
+        f"{seconds:g} s): {len(times)} requests, median {_ms(times, 50)}, p95 {_ms(times, 95)}, "
+        f"max {_ms(times, 100)}; server CPU {cpu / len(times):.3f} s per request (answers included)"
+    )
+
+
 def while_arriving(url: str, headers: dict[str, str], seconds: float, every: float) -> None:
-    """The index while answers arrive, then the same numbers as a new server's; the report and ranking."""
+    """The index and the staff dashboard while answers arrive, then the same numbers as a new server's; the
+    report and ranking."""
     server = Server(url)
     try:
-        with httpx.Client(base_url=server.base, headers=headers, timeout=600) as client:
+        with (
+            httpx.Client(base_url=server.base, headers=headers, timeout=600) as client,
+            httpx.Client(base_url=server.base, timeout=600, headers={"Origin": server.base}) as staff,
+        ):
+            sign_in(staff, analyst(url))
             fetch(client, "/api/v1/indices", INDEX)
-            arrivals = Arrivals(server.base, url, every)
-            arrivals.start()
-            times: list[float] = []
-            cpu = server.cpu_seconds()
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
-                times += timings(1, lambda: fetch(client, "/api/v1/indices", INDEX))
-            arrivals.stop.set()
-            arrivals.join()
-            cpu = server.cpu_seconds() - cpu
-            if arrivals.refused:
-                raise SystemExit(f"an answer was refused: {arrivals.refused}")
-            print(
-                f"weighted index while a tablet answer arrives every {every:g} s ({arrivals.stored} answers in "
-                f"{seconds:g} s): {len(times)} requests, median {_ms(times, 50)}, p95 {_ms(times, 95)}, "
-                f"max {_ms(times, 100)}; server CPU {cpu / len(times):.3f} s per request (answers included)"
-            )
+            arriving(server, url, seconds, every, "weighted index", lambda: fetch(client, "/api/v1/indices", INDEX))
+            dashboards_warm(server, staff, ("2026",))
+            year = DASHBOARDS["2026"]
+            arriving(server, url, seconds, every, "staff dashboard 2026", lambda: dashboard(staff, year))
             kept = fetch(client, "/api/v1/indices", INDEX)
             for name, path, params in (
                 ("yearly report (xlsx)", "/api/v1/reports", REPORT),
@@ -247,6 +309,8 @@ def while_arriving(url: str, headers: dict[str, str], seconds: float, every: flo
                 first, _ = best_of(1, lambda p=path, q=params: fetch(client, p, q))
                 again, _ = best_of(3, lambda p=path, q=params: fetch(client, p, q))
                 print(f"{name}: first call {first:.3f} s, warm best of 3 {again:.3f} s")
+            # Last: its periods' rows take room in the cache that the year's would need.
+            dashboards_warm(server, staff, ("2026-Q2",))
     finally:
         server.stop()
     server = Server(url)

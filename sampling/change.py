@@ -66,17 +66,20 @@ def change_from_summaries(
     current_df: int | None = None,
     previous_df: int | None = None,
     covariance: float = 0.0,
+    df: int | None = None,
     level: float = 0.95,
 ) -> Contrast:
     """Change between two stored results (estimate, SE, df), e.g. two periods already computed.
 
-    ``covariance`` is 0 for independent samples; without both df the test is a normal (z) test.
+    ``covariance`` is 0 for independent samples, whose df add; ``df`` gives the change's df outright (the
+    design's, when both periods are domains of one design). Without any df the test is a normal (z) test.
     """
     values = [current, current_se, previous, previous_se, covariance]
     if not all(np.isfinite(v) for v in values) or current_se < 0 or previous_se < 0:
         raise EstimationError("estimates, standard errors and covariance must be finite, SEs not negative")
     variance = current_se**2 + previous_se**2 - 2 * covariance
-    df = current_df + previous_df if current_df is not None and previous_df is not None else _NORMAL_DF
+    if df is None:
+        df = current_df + previous_df if current_df is not None and previous_df is not None else _NORMAL_DF
     return _make_contrast(current - previous, variance, df, level)
 
 

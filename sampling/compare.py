@@ -1,16 +1,24 @@
-"""Comparing two independent estimates (two periods, two units): is their difference beyond sampling error?"""
+"""Comparing two estimates from independent samples (two periods, two units): is their difference beyond
+sampling error? One rule with the API's ``previous_period``: :func:`sampling.change.change_from_summaries`."""
 
 from __future__ import annotations
 
-import math
-
-from scipy.stats import norm
+from .change import change_from_summaries
 
 
-def difference_significant(difference: float, se_first: float, se_second: float, level: float = 0.95) -> bool:
+def difference_significant(
+    difference: float,
+    se_first: float,
+    se_second: float,
+    level: float = 0.95,
+    *,
+    df_first: int | None = None,
+    df_second: int | None = None,
+) -> bool:
     """Whether ``difference`` between two independent estimates with these standard errors is significant at
-    ``level`` (two-sided normal test); with no sampling error at all, any difference is."""
-    spread = math.hypot(se_first, se_second)
-    if spread == 0:
-        return difference != 0
-    return abs(difference) > float(norm.ppf(1 - (1 - level) / 2)) * spread
+    ``level``: a t test on the summed df when both are given, otherwise a normal test; with no sampling
+    error at all, any difference is."""
+    change = change_from_summaries(
+        difference, se_first, 0.0, se_second, current_df=df_first, previous_df=df_second, level=level
+    )
+    return change.significant

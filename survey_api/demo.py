@@ -1,6 +1,10 @@
-"""Demo data: the plan's eight district-level units of 2022, health and education units, responses, a
-sampling plan with its interviews (``demo_plan``) and census margins (``demo_census``): the whole chain to a
-weighted index with confidence intervals.
+"""Demo data: the plan's eight district-level units of 2022 and the map that replaced them on 2025-07-01
+(``units.demo_map``), health and education units, responses on the map of their day, a sampling plan with its
+interviews (``demo_plan``) and census margins (``demo_census``): the whole chain to a weighted index with
+confidence intervals.
+
+The district desks answered in the first half of 2025 and their QR links now show the closed page naming the
+successor; each new ward or commune has its own desk, where the recent answers were given.
 
 Loading twice changes nothing: units are found by code, responses are only generated into a database that
 has none of the demo's (whose ids are derived from a fixed namespace), the plan is found by name and the
@@ -13,9 +17,10 @@ import random
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from survey_api import demo_census
@@ -23,23 +28,26 @@ from survey_api.auth.service import create_user, user_by_username
 from survey_api.collection.schemas import ResponseIn
 from survey_api.collection.service import stored_response, submit
 from survey_api.db.base import utcnow
-from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, ServicePoint, User
-from survey_api.demo_plan import load_plan
+from survey_api.db.models import Assignment, InstrumentVersion, OrgUnit, Response, ServicePoint, User
+from survey_api.demo_plan import PLAN_UNIT, load_plan
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.instruments.service import document_of, load_official
 from survey_api.margins.schemas import MarginsIn
 from survey_api.margins.service import list_margins, put_margins
 from survey_api.qr.service import ensure_link
-from survey_api.units.service import unit_by_code
+from survey_api.units.service import load_demo_map, unit_by_code, units_valid_on
 
 DEMO_NAMESPACE = uuid.UUID("6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11")
 MAP_OF_2022 = date(2004, 1, 1)
+NEW_MAP = date(2025, 7, 1)
+# The district desks' answers: the first half of 2025, the last half-year of the district map.
+DISTRICT_ANSWERS = (datetime(2025, 1, 1, 8, tzinfo=UTC), datetime(2025, 6, 30, 8, tzinfo=UTC))
 DEMO_VOLUNTEER = "tnv-demo"
 # Staff accounts for the staff pages and the API: (username, role, unit code, display name).
 DEMO_STAFF = [
     ("admin-demo", "admin", None, "Quản trị viên (demo)"),
     ("analyst-demo", "analyst", None, "Chuyên viên phân tích (demo)"),
-    ("manager-demo", "unit_manager", "gia-nghia", "Cán bộ quản lý Gia Nghĩa (demo)"),
+    ("manager-demo", "unit_manager", PLAN_UNIT, "Cán bộ quản lý phường Bắc Gia Nghĩa (demo)"),
 ]
 
 DISTRICTS = [
@@ -72,10 +80,17 @@ def load_demo(session: Session, *, responses_per_point: int = 40, seed: int = 20
     """
     versions = {v.instrument.code: v for v in load_official(session)}
     points = _load_units(session)
+    new_map = load_demo_map(session)
+    points.update(_load_new_desks(session))
     created = 0
     if stored_response(session, _demo_id(0)) is None:
         created = _load_responses(session, versions, points, responses_per_point, random.Random(seed))
     summary = f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
+    if new_map.created or new_map.closed:
+        summary += (
+            f"\ndemo map: {new_map.closed} units of Đắk Nông closed on 2025-06-30, {new_map.created} units of the new"
+            " Lâm Đồng from 2025-07-01 with the crosswalk (survey_api/units/data/lam-dong-2025.md)"
+        )
     password = _load_volunteer(session, versions["sipas"])
     if password:
         summary += f"\ndemo volunteer for the tablet app (/tablet/): {DEMO_VOLUNTEER} / {password} (shown once)"
@@ -128,11 +143,11 @@ def _load_staff(session: Session) -> list[tuple[str, str, str]]:
 
 
 def _load_volunteer(session: Session, sipas: InstrumentVersion) -> str | None:
-    """A volunteer assigned to interview with SIPAS in Gia Nghĩa; returns the new password, once."""
+    """A volunteer assigned to interview with SIPAS in Bắc Gia Nghĩa ward; returns the new password, once."""
     if user_by_username(session, DEMO_VOLUNTEER) is not None:
         return None
     password = secrets.token_urlsafe(12)
-    area = unit_by_code(session, "gia-nghia")
+    area = unit_by_code(session, PLAN_UNIT)
     assert area is not None
     volunteer = create_user(
         session,
@@ -142,7 +157,7 @@ def _load_volunteer(session: Session, sipas: InstrumentVersion) -> str | None:
         password=password,
         unit_id=area.id,
     )
-    volunteer.organisation = "Ủy ban MTTQ thành phố Gia Nghĩa"
+    volunteer.organisation = "Ủy ban MTTQ phường Bắc Gia Nghĩa"
     session.add(Assignment(volunteer_id=volunteer.id, instrument_version_id=sipas.id, unit_id=area.id, quota=30))
     session.flush()
     return password
@@ -216,6 +231,29 @@ def _load_units(session: Session) -> dict[str, tuple[_Point, ServicePoint]]:
         _unit(session, code, name, "school", "education", unit_by_code(session, district))
         points.append(_Point(f"{code}-cong-truong", name, "school", code, ("education-parents",), satisfaction))
 
+    return _store_points(session, points)
+
+
+def _load_new_desks(session: Session) -> dict[str, tuple[_Point, ServicePoint]]:
+    """A one-stop desk (the public administration service centre) of each ward and commune of the new map."""
+    points = []
+    for index, unit in enumerate(u for u in units_valid_on(session, NEW_MAP) if u.kind in ("ward", "commune")):
+        where = unit.name[:1].lower() + unit.name[1:]
+        points.append(
+            _Point(
+                f"{unit.code}-mot-cua",
+                f"Trung tâm Phục vụ hành chính công {where}",
+                "one_stop_counter",
+                unit.code,
+                ("one-stop-dossier", "sipas"),
+                0.8 + (index % 5) * 0.02,
+            )
+        )
+    return _store_points(session, points)
+
+
+def _store_points(session: Session, points: list[_Point]) -> dict[str, tuple[_Point, ServicePoint]]:
+    """The service points (created when missing) with their QR links."""
     stored: dict[str, tuple[_Point, ServicePoint]] = {}
     for point in points:
         service_point = session.query(ServicePoint).filter_by(code=point.code).one_or_none()
@@ -244,8 +282,12 @@ def _load_responses(
     per_point: int,
     rng: random.Random,
 ) -> int:
+    """Each point's answers: at a district desk in the first half of 2025 (the day they count for set
+    explicitly, being older than a submission may claim), elsewhere in the last 180 days."""
     now = utcnow()
+    districts = {code for code, _name in DISTRICTS}
     counter = 0
+    backdated: list[dict[str, Any]] = []
     for point, _service_point in points.values():
         for instrument_code in point.instruments:
             version = versions.get(instrument_code)
@@ -254,7 +296,12 @@ def _load_responses(
             document = document_of(version)
             count = per_point if instrument_code != "health-workers" else per_point // 3
             for _ in range(count):
-                completed = now - timedelta(days=rng.uniform(1, 180), minutes=rng.uniform(0, 600))
+                if point.unit in districts:
+                    first, last = DISTRICT_ANSWERS
+                    completed = first + (last - first) * rng.random()
+                    backdated.append({"id": _demo_id(counter), "observed_on": completed.date()})
+                else:
+                    completed = now - timedelta(days=rng.uniform(1, 180), minutes=rng.uniform(0, 600))
                 payload = ResponseIn(
                     id=_demo_id(counter),
                     instrument_version=version.id,
@@ -267,6 +314,8 @@ def _load_responses(
                 )
                 submit(session, payload)
                 counter += 1
+    if backdated:
+        session.execute(update(Response), backdated)
     return counter
 
 

@@ -1,11 +1,12 @@
-"""The demo's sampled survey: a two-stage SIPAS household plan of Gia Nghĩa city, drawn, assigned to the
-demo volunteer (of Gia Nghĩa's Fatherland Front) and interviewed, so that its interviews carry design
-weights (``1/π``) from the plan and count for Gia Nghĩa, the assignment's unit.
+"""The demo's sampled survey: a two-stage SIPAS household plan of Bắc Gia Nghĩa ward (one of the three wards
+that replaced Gia Nghĩa city on 2025-07-01), drawn, assigned to the demo volunteer (of the ward's Fatherland
+Front) and interviewed, so that its interviews carry design weights (``1/π``) from the plan and count for the
+ward, the assignment's unit.
 
-Residential groups (tổ dân phố, thôn) are drawn by PPS within each ward or commune (the strata), households
-by SRS within each drawn group; most households answer, some refuse (contact outcomes, so the non-response
-adjustment applies). Built through the plans and fieldwork services, as an admin would through the API;
-loading it again changes nothing (the plan is found by name).
+Residential groups (tổ dân phố) are drawn by PPS within each of four areas of the ward (the strata; made up
+for the demo), households by SRS within each drawn group; most households answer, some refuse (contact
+outcomes, so the non-response adjustment applies). Built through the plans and fieldwork services, as an
+admin would through the API; loading it again changes nothing (the plan is found by name).
 """
 
 from __future__ import annotations
@@ -32,14 +33,15 @@ from survey_api.plans.schemas import AssignIn, PlanIn
 from survey_api.plans.service import create_plan, list_plans
 from survey_api.plans.uploading import upload_frame
 
-PLAN_NAME = "SIPAS 2026: khảo sát hộ gia đình thành phố Gia Nghĩa (demo)"
+PLAN_NAME = "SIPAS 2026: khảo sát hộ gia đình phường Bắc Gia Nghĩa (demo)"
+PLAN_UNIT = "bac-gia-nghia"
 PLAN_SEED = 20260401
-# The strata: wards and a commune of Gia Nghĩa (2022 map), by code and name.
-WARDS = [
-    ("nghia-duc", "Phường Nghĩa Đức"),
-    ("nghia-thanh", "Phường Nghĩa Thành"),
-    ("nghia-phu", "Phường Nghĩa Phú"),
-    ("dak-nia", "Xã Đắk Nia"),
+# The strata: four areas of the ward, by code and name (made up for the demo).
+AREAS = [
+    ("khu-vuc-1", "Khu vực 1"),
+    ("khu-vuc-2", "Khu vực 2"),
+    ("khu-vuc-3", "Khu vực 3"),
+    ("khu-vuc-4", "Khu vực 4"),
 ]
 VILLAGES_PER_WARD = 5
 HOUSEHOLDS_PER_VILLAGE = 12
@@ -60,7 +62,7 @@ def load_plan(
     if any(plan.name == PLAN_NAME for plan in list_plans(session, admin)):
         return 0
     design = {
-        "stratum_column": "ward",
+        "stratum_column": "area",
         "stages": [
             {"name": "village", "method": "pps", "n": 2, "size_column": "population"},
             {"name": "household", "method": "srs", "n": 5},
@@ -69,12 +71,12 @@ def load_plan(
     plan = create_plan(
         session,
         admin,
-        PlanIn.model_validate({"name": PLAN_NAME, "instrument": "sipas", "unit": "gia-nghia", "design": design}),
+        PlanIn.model_validate({"name": PLAN_NAME, "instrument": "sipas", "unit": PLAN_UNIT, "design": design}),
     )
     rng = random.Random(PLAN_SEED)
-    villages = ["ref,label,ward,population"]
+    villages = ["ref,label,area,population"]
     households = ["ref,label,parent"]
-    for code, name in WARDS:
+    for code, name in AREAS:
         for v in range(1, VILLAGES_PER_WARD + 1):
             village = f"{code}-to-{v}"
             villages.append(f"{village},Tổ dân phố {v} ({name}),{code},{rng.randint(300, 2400)}")

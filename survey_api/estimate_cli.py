@@ -92,8 +92,6 @@ def _statistic(args: argparse.Namespace, satisfied: list[float] | None) -> str:
             raise InputError("--statistic ratio needs --denominator COL")
         if satisfied is not None:
             raise InputError("--satisfied cannot be combined with --statistic ratio")
-        if args.replicates:
-            raise InputError("--statistic ratio is computed with Taylor linearisation; drop --replicates")
         return "ratio"
     if args.denominator:
         raise InputError("--denominator is only for --statistic ratio")
@@ -137,6 +135,18 @@ def _one(
     denominator: npt.NDArray[np.float64] | None,
     var: str,
 ) -> list[Estimate]:
+    if analysis.replicates is not None and statistic == "ratio" and denominator is not None:
+        from sampling.replicate_ratio import replicate_ratio
+
+        ratios = replicate_ratio(
+            analysis.replicates,
+            y,
+            denominator,
+            by=columns if names else None,  # type: ignore[arg-type]
+            by_names=names,
+            level=args.level,
+        )
+        return [replace(e, variable=var) for e in ratios]
     if analysis.replicates is not None:
         ests = replicate_estimate(
             analysis.replicates,

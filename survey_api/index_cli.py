@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sampling import SamplingError, compute_index
+from sampling import SamplingError, compute_index, compute_index_by, make_design
+from sampling.domains import domain_codes
 from survey_api.columnar import InputError, read_data
 from survey_api.estimate_design import add_design_arguments, build_analysis, cli_message, design_columns
 
@@ -39,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--version", type=int, help="instrument version (default: the latest published)")
     p.add_argument("--instrument-file", metavar="FILE", help="read the instrument from this YAML/JSON document")
     p.add_argument("--min-answers", type=int, help="flag levels with fewer respondents (default: the server's)")
+    p.add_argument(
+        "--by",
+        metavar="COL",
+        help="also the index in each value of this column (as GET /api/v1/indices?by=…; without design flags "
+        "every row weighs 1 in its own PSU, with SEs)",
+    )
     add_design_arguments(p)
     p.add_argument("--format", default="table", choices=["table", "json"], help="output format")
     p.set_defaults(func=run)
@@ -75,8 +82,13 @@ def _min_answers(args: argparse.Namespace) -> int:
     return get_settings().min_answers
 
 
-def index_levels(args: argparse.Namespace) -> tuple[InstrumentDocument, int, Levels]:
-    """The document, the number of rows and every level of its index for the file and flags."""
+Breakdown = list[tuple[str, int, "Levels"]]
+"""Each domain's value, number of rows and levels."""
+
+
+def index_levels(args: argparse.Namespace) -> tuple[InstrumentDocument, int, Levels, Breakdown | None]:
+    """The document, the number of rows, every level of its index for the file and flags, and (``--by``) the
+    levels in each domain."""
     from survey_api.estimates.definition import index_definition, levels_out
 
     document = _document(args)
@@ -84,36 +96,65 @@ def index_levels(args: argparse.Namespace) -> tuple[InstrumentDocument, int, Lev
     items = list(definition.items)
     columns = dict.fromkeys(items, "index item")
     columns.update((c, flag) for c, flag in design_columns(args).items() if c not in columns)
+    if args.by and args.by not in columns:
+        columns[args.by] = "--by"
     data = read_data(args.data, columns)
     answers = np.column_stack([data.numeric(code, "index item") for code in items])
     weighted = bool(args.weight or args.strata or args.cluster or args.fpc)
     if args.replicates:
         raise InputError("the index is computed with Taylor linearisation, as the API does; drop --replicates")
-    if not weighted:
+    if not weighted and not args.by:
         result = compute_index(answers, items, None, definition)
-        return document, data.n, levels_out(result, document, min_answers=0, weighted=False)
-    design = build_analysis(args, data).design
-    result = compute_index(answers, items, design, definition)
-    return document, data.n, levels_out(result, document, min_answers=_min_answers(args), weighted=True)
+        return document, data.n, levels_out(result, document, min_answers=0, weighted=False), None
+    # As the API: a breakdown without a design weighs every row 1, each its own PSU, with SEs.
+    design = build_analysis(args, data).design if weighted else make_design(data.n)
+    minimum = _min_answers(args)
+    if not args.by:
+        result = compute_index(answers, items, design, definition)
+        return document, data.n, levels_out(result, document, min_answers=minimum, weighted=True), None
+    codes, labels = domain_codes([data.labels(args.by, "--by", allow_missing=True)], [args.by])
+    whole, parts = compute_index_by(answers, items, design, definition, codes, len(labels))
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    breakdown = [
+        (label[0][1], int(count), levels_out(part, document, min_answers=minimum, weighted=True))
+        for label, count, part in zip(labels, counts, parts, strict=True)
+    ]
+    return document, data.n, levels_out(whole, document, min_answers=minimum, weighted=True), breakdown
 
 
-def _render(args: argparse.Namespace, document: InstrumentDocument, n: int, levels: Levels) -> str:
+def _levels_json(levels: Levels) -> dict[str, Any]:
+    overall, groups, elements, items = levels
+    return {
+        "overall": overall.model_dump(exclude_none=True),
+        "groups": [g.model_dump(exclude_none=True) for g in groups],
+        "elements": [e.model_dump(exclude_none=True) for e in elements],
+        "items": [i.model_dump(exclude_none=True) for i in items],
+    }
+
+
+def _render(
+    args: argparse.Namespace, document: InstrumentDocument, n: int, levels: Levels, breakdown: Breakdown | None
+) -> str:
     overall, groups, elements, items = levels
     if args.format == "json":
         doc: dict[str, Any] = {
             "instrument": document.code,
             "version": document.version,
             "responses": n,
-            "overall": overall.model_dump(exclude_none=True),
-            "groups": [g.model_dump(exclude_none=True) for g in groups],
-            "elements": [e.model_dump(exclude_none=True) for e in elements],
-            "items": [i.model_dump(exclude_none=True) for i in items],
+            **_levels_json(levels),
         }
+        if breakdown is not None:
+            doc["breakdown"] = [
+                {"group": {args.by: value}, "responses": count, **_levels_json(part)}
+                for value, count, part in breakdown
+            ]
         return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
     head = ["level", "code", "satisfied", "SE", "95% CI", "mean", "n"]
     table: list[list[str]] = []
     rows = [("overall", overall)] + [("group", g) for g in groups] + [("element", e) for e in elements]
-    for kind, level in rows + [("item", i) for i in items]:
+    rows += [("item", i) for i in items]
+    rows += [(f"{args.by}={value}", part[0]) for value, _, part in breakdown or []]
+    for kind, level in rows:
         ci = level.satisfied_ci
         table.append(
             [
@@ -141,8 +182,8 @@ def _fmt(value: float | None) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run ``survey index``; returns the exit status (0 ok, 2 bad input)."""
     try:
-        document, n, levels = index_levels(args)
-        text = _render(args, document, n, levels)
+        document, n, levels, breakdown = index_levels(args)
+        text = _render(args, document, n, levels, breakdown)
     except (InputError, SamplingError) as exc:
         print(f"survey index: error: {cli_message(exc)}", file=sys.stderr)
         return 2

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from survey_api.db.models.responses import MISSING_SCORE
-from survey_api.instruments.document import InstrumentDocument, Item
+from survey_api.instruments.document import Condition, InstrumentDocument, Item
 
 MAX_TEXT_LENGTH = 5000
 
@@ -21,6 +21,7 @@ class _Rules:
     items: dict[str, Item]
     allowed: dict[str, frozenset[int]]
     required: tuple[str, ...]
+    conditional: bool
 
 
 # Keyed by the document's id, holding the document itself so that the id cannot be reused while cached.
@@ -41,6 +42,7 @@ def _rules_of(document: InstrumentDocument) -> _Rules:
             if item.type in ("single_choice", "multiple_choice")
         },
         required=tuple(code for code, item in items.items() if item.required),
+        conditional=any(item.shown_if is not None for item in items.values()),
     )
     if len(_rules) >= _MAX_RULES:
         _rules.clear()
@@ -49,7 +51,18 @@ def _rules_of(document: InstrumentDocument) -> _Rules:
 
 
 def check_answers(document: InstrumentDocument, answers: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """The answers without empty ones, and every problem found (item code and reason)."""
+    """The answers without empty ones, and every problem found (item code and reason).
+
+    Skip logic: an item whose condition (``shown_if``) the other answers do not meet is not required, and an
+    answer given to it is refused (the item is named), never silently dropped: a stored answer is one the
+    respondent was asked for. Forms that hide such an item do not send it.
+    """
+    cleaned, problems = check_values(document, answers)
+    return settle_answers(document, cleaned, problems)
+
+
+def check_values(document: InstrumentDocument, answers: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Each answer on its own against its item (``check_answers`` without skip logic and required items)."""
     rules = _rules_of(document)
     problems: list[dict[str, str]] = []
     cleaned: dict[str, Any] = {}
@@ -65,7 +78,22 @@ def check_answers(document: InstrumentDocument, answers: dict[str, Any]) -> tupl
             problems.append({"item": code, "problem": reason})
         else:
             cleaned[code] = value.strip() if isinstance(value, str) else value
-    missing = [code for code in rules.required if code not in cleaned]
+    return cleaned, problems
+
+
+def settle_answers(
+    document: InstrumentDocument, cleaned: dict[str, Any], problems: list[dict[str, str]]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """``check_values``' result with the rules across items: skipped items refused, required ones present."""
+    rules = _rules_of(document)
+    skipped = document.skipped(cleaned) if rules.conditional else set()
+    problems = list(problems)
+    for code, item in rules.items.items():
+        if code in skipped and code in cleaned and item.shown_if is not None:
+            problems.append({"item": code, "problem": _skip_reason(item.shown_if)})
+    if skipped:
+        cleaned = {code: value for code, value in cleaned.items() if code not in skipped}
+    missing = [code for code in rules.required if code not in cleaned and code not in skipped]
     if missing:
         flawed = {problem["item"] for problem in problems}
         problems.extend(
@@ -74,6 +102,12 @@ def check_answers(document: InstrumentDocument, answers: dict[str, Any]) -> tupl
             if code not in flawed
         )
     return cleaned, problems
+
+
+def _skip_reason(condition: Condition) -> str:
+    if condition.any_of is None:
+        return f"this question is skipped when {condition.item} has no answer; leave it empty"
+    return f"this question is asked only when {condition.item} is one of {condition.any_of}; leave it empty"
 
 
 def _check_value(item: Item, allowed: frozenset[int], value: Any) -> str | None:

@@ -34,7 +34,8 @@ class CachedRows:
     """A selection's design rows, as of ``mark``, and what has been computed from them.
 
     ``carried`` keeps what was computed from earlier rows, each with the positions those rows have now,
-    for :meth:`memo` to bring up to date instead of computing it again.
+    for :meth:`memo` to bring up to date instead of computing it again; ``own`` holds what is computed from
+    these rows alone (weights), dropped when they grow.
     """
 
     rows: DesignRows
@@ -42,6 +43,7 @@ class CachedRows:
     mark: Mark | None = None
     derived: dict[Hashable, Any] = field(default_factory=dict)
     carried: dict[Hashable, tuple[Any, NDArray[np.intp]]] = field(default_factory=dict)
+    own: dict[Hashable, tuple[Any, Any]] = field(default_factory=dict)
 
     def memo(
         self, key: Hashable, compute: Callable[[], T], extend: Callable[[T, NDArray[np.intp]], T] | None = None
@@ -52,6 +54,14 @@ class CachedRows:
             earlier = self.carried.pop(key, None)
             self.derived[key] = compute() if earlier is None or extend is None else extend(*earlier)
         return self.derived[key]  # type: ignore[no-any-return]
+
+    def once(self, key: Hashable, compute: Callable[[], T], owner: object = None) -> T:
+        """``compute()``, once per key for these rows and ``owner`` (an object the value is computed from,
+        compared by identity: another owner computes it again); not brought along when the rows grow."""
+        found = self.own.get(key)
+        if found is None or found[0] is not owner:
+            found = self.own[key] = (owner, compute())
+        return found[1]
 
     def grown(self, rows: DesignRows, arrival: NDArray[np.int64], mark: Mark, moved: NDArray[np.intp]) -> CachedRows:
         """These rows grown into ``rows`` (this entry's rows now at ``moved``), carrying what was computed."""
@@ -97,7 +107,7 @@ class RowsCache:
             return None
         if new.n == 0:
             # The same rows as of a later point: later reads then look at fewer transactions.
-            return CachedRows(cached.rows, cached.arrival, mark, cached.derived, cached.carried)
+            return CachedRows(cached.rows, cached.arrival, mark, cached.derived, cached.carried, cached.own)
         rows, arrivals, moved = merge(cached.rows, cached.arrival, new, arrival)
         return cached.grown(rows, arrivals, mark, moved)
 
@@ -136,7 +146,12 @@ def _nbytes(entry: CachedRows) -> int:
     rows = entry.rows
     arrays: list[np.ndarray[Any, Any]] = [rows.scores, rows.design_weight, rows.fpc, rows.unit_id, rows.observed_on]
     arrays += [column.codes for column in (rows.stratum, rows.psu, rows.sex, rows.age_group, rows.channel)]
-    return 2 * sum(a.nbytes for a in arrays) + entry.arrival.nbytes
+    return 2 * sum(map(_held, arrays)) + _held(entry.arrival)
+
+
+def _held(array: np.ndarray[Any, Any]) -> int:
+    """Bytes of ``array``'s buffer (with the room left for rows to come, see ``increments``)."""
+    return int(array.base.nbytes) if isinstance(array.base, np.ndarray) else int(array.nbytes)
 
 
 _shared: RowsCache | None = None

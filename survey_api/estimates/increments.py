@@ -10,6 +10,8 @@ order of a fresh read, and text columns are factorised again over the union of t
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -29,7 +31,7 @@ def merge(
     appended = len(at) == 0 or at[0] == old.n  # the usual case: every new row arrived after the old ones
 
     def insert(before: NDArray[Any], added: NDArray[Any]) -> NDArray[Any]:
-        return np.concatenate([before, added]) if appended else np.insert(before, at, added, axis=0)
+        return _append(before, added) if appended else np.insert(before, at, added, axis=0)
 
     def labels(before: Labels, added: Labels) -> Labels:
         levels = tuple(sorted(set(before.levels).union(added.levels)))
@@ -57,3 +59,48 @@ def _recode(column: Labels, levels: tuple[str, ...]) -> NDArray[np.int32]:
     # The last entry maps a missing value (-1) to itself.
     table = np.array([*(position[level] for level in column.levels), -1], dtype=np.int32)
     return table[column.codes]
+
+
+# Appended rows go into room left after the rows of an earlier merge, instead of a copy of every row: each
+# buffer records how many of its rows are in use, and only rows read at that length may take the next ones
+# (an older, shorter view of it gets a copy), so no array anyone holds ever changes.
+_GROWTH = 0.25
+_in_use: dict[int, int] = {}
+_lock = threading.Lock()
+
+
+def _append(before: NDArray[Any], added: NDArray[Any]) -> NDArray[Any]:
+    """``before`` followed by ``added``: written into ``before``'s buffer when it has room and no other rows
+    were appended to it, otherwise copied into a new buffer with room to grow."""
+    n, k = before.shape[0], added.shape[0]
+    buffer = before.base
+    if isinstance(buffer, np.ndarray) and _is_start_of(before, buffer) and buffer.shape[0] >= n + k:
+        with _lock:
+            claimed = _in_use.get(id(buffer)) == n
+            if claimed:
+                _in_use[id(buffer)] = n + k
+        if claimed:
+            buffer[n : n + k] = added
+            return buffer[: n + k]
+    buffer = np.empty((n + k + int(_GROWTH * (n + k)) + 64, *before.shape[1:]), dtype=before.dtype)
+    buffer[:n] = before
+    buffer[n : n + k] = added
+    with _lock:
+        _in_use[id(buffer)] = n + k
+    weakref.finalize(buffer, _forget, id(buffer))
+    return buffer[: n + k]
+
+
+def _is_start_of(view: NDArray[Any], buffer: NDArray[Any]) -> bool:
+    """Whether ``view`` is the first rows of ``buffer`` (as :func:`_append` makes them)."""
+    return (
+        view.dtype == buffer.dtype
+        and view.shape[1:] == buffer.shape[1:]
+        and view.__array_interface__["data"][0] == buffer.__array_interface__["data"][0]
+        and view.flags.c_contiguous
+    )
+
+
+def _forget(key: int) -> None:
+    with _lock:
+        _in_use.pop(key, None)

@@ -7,7 +7,7 @@ errors, CIs, design effects, flags, the weighting run) are left out of unweighte
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,7 +67,20 @@ class PreviousPeriodOut(BaseModel):
     satisfied: float | None
     satisfied_se: float | None = None
     change: float | None
-    significant: bool | None = Field(description="Whether the change is beyond the confidence level")
+    significant: bool | None = Field(
+        description="Whether the change is beyond sampling error at the 95% level (two-sided t test, p_value < "
+        "0.05). When the same PSUs (same stratum and PSU labels) answer in both periods, both periods are domains "
+        "of one design over their rows and the covariance of the two estimates is subtracted (R: svyby(covmat="
+        "TRUE) + svycontrast; df of that design); otherwise the samples are independent (QR answers, fresh "
+        "samples): variances and df add. Null without standard errors (unweighted results)"
+    )
+    samples: Literal["same_psus", "independent"] | None = Field(
+        default=None, description="How the two periods' samples relate, as the test took them"
+    )
+    change_se: float | None = Field(default=None, description="Standard error of the change")
+    change_ci: list[float | None] | None = Field(default=None, description="[low, high] of the change (t interval)")
+    change_df: int | None = Field(default=None, description="Degrees of freedom of the test (null: normal test)")
+    p_value: float | None = Field(default=None, description="Two-sided p-value of the change against 0")
     weighting_run: int | None = None
     reaggregated_from: list[SourceShare] | None = Field(
         default=None,

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 
 import numpy as np
 from sqlalchemy.orm import Session
 
-from sampling import t_quantile
+from sampling.contrasts import DomainCovariance
 from survey_api.db.models import User, WeightingRun
 from survey_api.estimates import repository
 from survey_api.estimates.breakdown import group_values
-from survey_api.estimates.cache import shared_cache
+from survey_api.estimates.cache import CachedRows, shared_cache
+from survey_api.estimates.change import Periods, change_since, unit_covariance
 from survey_api.estimates.compute import (
     grown_summary,
     index_summary,
@@ -22,6 +23,7 @@ from survey_api.estimates.compute import (
     weighted_levels_by,
 )
 from survey_api.estimates.definition import Levels, empty_levels, index_definition
+from survey_api.estimates.digest import grown_rows_digest, inputs_digest, rows_digest
 from survey_api.estimates.params import Breakdown, IndexParams, PeriodLength
 from survey_api.estimates.schemas import (
     BreakdownOut,
@@ -49,29 +51,45 @@ class _Estimate:
     breakdown: list[BreakdownOut] | None
 
 
-def indices(session: Session, params: IndexParams, *, viewer: User, settings: Settings | None = None) -> IndicesOut:
+def indices(
+    session: Session,
+    params: IndexParams,
+    *,
+    viewer: User,
+    settings: Settings | None = None,
+    compare: bool = True,
+    with_se: bool = False,
+) -> IndicesOut:
     """The index at every level for the responses that match the filters.
 
     Unweighted, each response weighs 1. Weighted (the default when a matching response carries design
     columns or margins exist for the unit and period), weights come from the design and are
     post-stratified or raked to the margins; every level then has SEs, CIs, design effects and flags,
     and the result cites its weighting run. ``by`` adds domain estimates; with ``from`` and ``to`` the
-    previous period of the same length is compared. A unit manager sees only their own units.
+    previous period of the same length is compared (unless ``compare`` is False: a caller that shows only
+    this period's numbers). ``with_se``: responses not weighted by default weigh 1 each with SEs and CIs,
+    as ``weighted=true`` gives them (unless none match). A unit manager sees only their own units.
     The params' non-response and trimming options shape the weights (:class:`Options`).
     """
     settings = settings or get_settings()
     scope = resolve(session, params, viewer, service_point=params.service_point)
     selection = scope.selection
-    margins_exist = margins_for(session, scope.margin_unit_id, selection.date_from, selection.date_to) is not None
     # Asked for explicitly, weights must use every margin; by default, margins the responses cannot meet
     # (QR answers carry no sex or age group) are left out and the weighting run says so.
     estimator = Estimator(session, scope, settings, strict_margins=params.weighted is True, options=params.options())
     weighted = params.weighted
+    # Weighted only for the SEs (with_se) unless the design or margins call for it.
+    for_se = False
     if weighted is None:
-        weighted = margins_exist or repository.has_design(session, selection)
+        weighted = _weighted_by_default(session, scope)
+        for_se = with_se and not weighted and params.by is None
+        weighted = weighted or for_se
     target_value = params.target if params.target is not None else settings.targets.get(scope.document.sector)
 
     estimate = estimator.estimate(selection, weighted=weighted, by=params.by, period=params.period)
+    if for_se and estimate.levels[0].satisfied is None:  # no answers: nothing to add to the plain index
+        weighted = False
+        estimate = estimator.estimate(selection, weighted=False)
     overall, groups, elements, items = estimate.levels
     out = IndicesOut(
         instrument=params.instrument,
@@ -91,9 +109,17 @@ def indices(session: Session, params: IndexParams, *, viewer: User, settings: Se
     if target_value is not None:
         met = None if overall.satisfied is None else overall.satisfied >= target_value
         out.target = TargetOut(value=target_value, met=met)
-    if selection.date_from is not None and selection.date_to is not None:
+    if compare and selection.date_from is not None and selection.date_to is not None:
         out.previous_period = estimator.previous(selection.date_from, selection.date_to, overall, weighted=weighted)
     return out
+
+
+def _weighted_by_default(session: Session, scope: Scope) -> bool:
+    """Whether responses are weighted when ``weighted`` is not given: margins exist for the unit and period,
+    or a matching response carries design columns."""
+    selection = scope.selection
+    margins = margins_for(session, scope.margin_unit_id, selection.date_from, selection.date_to)
+    return margins is not None or repository.has_design(session, selection)
 
 
 class Estimator:
@@ -135,7 +161,7 @@ class Estimator:
         minimum = self.settings.min_answers
         if rows.n == 0:
             return _Estimate(0, empty_levels(document, minimum), None, [] if by else None)
-        weighting, run = self.weights(selection, rows, weighted=weighted)
+        weighting, run = self.weights(selection, rows, weighted=weighted, cached=cached)
         run_out = None if run is None else _run_out(run)
         definition = index_definition(document)
         if by is None:
@@ -175,10 +201,11 @@ class Estimator:
         return _Estimate(rows.n, levels, run_out, breakdown)
 
     def weights(
-        self, selection: Selection, rows: repository.DesignRows, *, weighted: bool
+        self, selection: Selection, rows: repository.DesignRows, *, weighted: bool, cached: CachedRows | None = None
     ) -> tuple[Weighting, WeightingRun | None]:
         """The rows' weights (design, non-response, margins, trimming) and, when weighted, the run recording
-        them."""
+        them; with ``cached`` (the entry of ``rows``), weights and digest computed before for the same rows
+        and inputs are reused."""
         margin_set = (
             margins_for(self.session, self.scope.margin_unit_id, selection.date_from, selection.date_to)
             if weighted
@@ -193,19 +220,25 @@ class Estimator:
             lonely_psu=self.settings.lonely_psu,
             use_design=weighted,
             strict_margins=self.strict_margins,
+            reuse=None if cached is None else cached.once,
         )
         if not weighted:
             return weighting, None
-        filters = self.scope.filters(selection)
-        return weighting, record_run(self.session, rows, selection.version_id, dict(filters), weighting)
+        filters = dict(self.scope.filters(selection))
+        version_id = selection.version_id
+        digest = None
+        if cached is not None:  # hashing every row costs more than the rest of a warm estimate
+            columns = cached.memo(("rows digest",), lambda: rows_digest(rows), partial(grown_rows_digest, rows=rows))
+            key = ("digest", version_id, tuple(filters.items()))
+            digest = cached.once(
+                key, lambda: inputs_digest(rows, version_id, filters, weighting, columns), owner=weighting
+            )
+        return weighting, record_run(self.session, rows, version_id, filters, weighting, digest)
 
     def previous(self, date_from: date, date_to: date, current: LevelOut, *, weighted: bool) -> PreviousPeriodOut:
         """The period before [date_from, date_to] (see :func:`previous_period`), and whether the change is
-        significant.
-
-        The two periods are independent samples: the change is significant when |change| exceeds the normal
-        quantile at the confidence level times sqrt(SE₁² + SE₂²) (weighted results only).
-        """
+        significant (weighted results only): same PSUs in both periods or independent samples, see
+        :func:`survey_api.estimates.change.change_since`."""
         start, end = previous_period(date_from, date_to)
         # When the unit's map changed in between, the earlier results of its predecessors, re-aggregated onto it.
         sources = comparison_sources(self.session, self.scope.unit, start, end, date_to)
@@ -215,10 +248,18 @@ class Estimator:
         change = None
         if current.satisfied is not None and overall.satisfied is not None:
             change = current.satisfied - overall.satisfied
-        significant = None
-        if change is not None and current.satisfied_se is not None and overall.satisfied_se is not None:
-            se = math.hypot(current.satisfied_se, overall.satisfied_se)
-            significant = abs(change) > t_quantile(LEVEL, math.inf) * se if se > 0 else change != 0
+        tested = change_since(
+            self.session,
+            self.scope,
+            self.settings,
+            self.options,
+            Periods(date_from, date_to, start, end),
+            current,
+            overall,
+            weighted=weighted,
+            crosswalked=crosswalked is not None,
+            level=LEVEL,
+        )
         return PreviousPeriodOut(
             start=start,
             end=end,
@@ -226,7 +267,7 @@ class Estimator:
             satisfied=overall.satisfied,
             satisfied_se=overall.satisfied_se,
             change=change,
-            significant=significant,
+            **(tested.fields() if tested is not None else {"significant": None}),
             weighting_run=run.id if run is not None else None,
             **({"reaggregated_from": [{"unit": s.code, "share": s.share} for s in sources]} if sources else {}),
         )
@@ -255,6 +296,17 @@ def _run_out(run: WeightingRun) -> WeightingRunOut:
         diagnostics=run.diagnostics,
         note=run.diagnostics.get("note"),
     )
+
+
+def units_covariance(
+    session: Session, params: IndexParams, *, viewer: User, weighted: bool, settings: Settings | None = None
+) -> DomainCovariance | None:
+    """The units' overall % satisfied over ``params``' selection with their covariance (one design: units
+    sharing PSUs or strata are correlated), weighted as :func:`indices` decided (``weighted``)."""
+    settings = settings or get_settings()
+    scope = resolve(session, params, viewer, service_point=params.service_point)
+    estimator = Estimator(session, scope, settings, strict_margins=params.weighted is True, options=params.options())
+    return unit_covariance(estimator, weighted=weighted)
 
 
 def previous_period(date_from: date, date_to: date) -> tuple[date, date]:

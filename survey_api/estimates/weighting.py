@@ -9,9 +9,8 @@ reuse the same run.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal, cast
 
@@ -33,6 +32,7 @@ from sampling import (
 from survey_api.db.inserts import insert_once
 from survey_api.db.models import WeightingRun
 from survey_api.errors import InvalidInput
+from survey_api.estimates.digest import inputs_digest
 from survey_api.estimates.nonresponse import CellAdjustment, Cells, plan_cells
 from survey_api.estimates.repository import DesignRows, Labels
 from survey_api.estimates.selection import Selection
@@ -86,11 +86,14 @@ def weigh(
     lonely_psu: LonelyPSU,
     use_design: bool = True,
     strict_margins: bool = True,
+    reuse: Callable[[Hashable, Callable[[], Weighting]], Weighting] | None = None,
 ) -> Weighting:
     """:func:`build_design` with the non-response adjustment ``options`` ask for (or the default one).
 
     ``rows`` are the ``selection``'s. Raises :class:`InvalidInput` when ``nonresponse=cell`` is asked for
-    responses that no plan gave.
+    responses that no plan gave. ``reuse(key, compute)`` may give the weights computed before for the same
+    rows and key (everything else they depend on) instead of ``compute()``; weights adjusted for
+    non-response depend on contact outcomes too and are always computed.
     """
     adjustment = None
     if use_design and options.nonresponse != "none":
@@ -102,15 +105,29 @@ def weigh(
             )
         if adjustment is not None and options.nonresponse is None and not adjustment.has_outcomes:
             adjustment = None  # by default only once the fieldwork has contact outcomes
-    return build_design(
-        rows,
-        margin_set,
-        lonely_psu=lonely_psu,
-        use_design=use_design,
-        strict_margins=strict_margins,
-        nonresponse=adjustment,
-        options=options,
-    )
+
+    def compute() -> Weighting:
+        return build_design(
+            rows,
+            margin_set,
+            lonely_psu=lonely_psu,
+            use_design=use_design,
+            strict_margins=strict_margins,
+            nonresponse=adjustment,
+            options=options,
+        )
+
+    if reuse is None or adjustment is not None:
+        return compute()
+    return reuse(("weights", _margins_key(margin_set), options, lonely_psu, use_design, strict_margins), compute)
+
+
+def _margins_key(margin_set: MarginSet | None) -> Hashable:
+    """The margins as a value that compares equal exactly when the margins are the same."""
+    if margin_set is None:
+        return None
+    content = [margin_set.margins, sorted(margin_set.unit_codes.items())]
+    return (margin_set.unit_id, margin_set.start, margin_set.end, canonical_digest(content))
 
 
 def build_design(
@@ -313,30 +330,17 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def inputs_digest(rows: DesignRows, version_id: int, filters: dict[str, Any], weighting: Weighting) -> str:
-    """SHA-256 of everything the weights and the estimate depend on."""
-    digest = hashlib.sha256()
-    described: list[Any] = [version_id, filters, weighting.method, weighting.margins, weighting.params]
-    if "nonresponse" in weighting.diagnostics:  # the factors come from contact outcomes, not from the rows
-        described.append(weighting.diagnostics["nonresponse"])
-    digest.update(canonical_digest(described).encode())
-    # Arrays are hashed through the buffer protocol, without copies.
-    digest.update(np.ascontiguousarray(rows.scores).data)
-    digest.update(np.ascontiguousarray(rows.design_weight).data)
-    digest.update(np.ascontiguousarray(rows.fpc).data)
-    for column in (rows.stratum, rows.psu, rows.sex, rows.age_group):
-        digest.update("\x1f".join(column.levels).encode() + b"\x00")
-        digest.update(np.ascontiguousarray(column.codes).data)
-    if any("unit" in variable_parts(v) for v in weighting.margins.get("totals", {})):
-        digest.update(np.ascontiguousarray(rows.unit_id).data)
-    return digest.hexdigest()
-
-
 def record_run(
-    session: Session, rows: DesignRows, version_id: int, filters: dict[str, Any], weighting: Weighting
+    session: Session,
+    rows: DesignRows,
+    version_id: int,
+    filters: dict[str, Any],
+    weighting: Weighting,
+    digest: str | None = None,
 ) -> WeightingRun:
-    """The weighting run of these inputs: created on first use, reused afterwards."""
-    digest = inputs_digest(rows, version_id, filters, weighting)
+    """The weighting run of these inputs (``digest``: their :func:`inputs_digest` when known): created on
+    first use, reused afterwards."""
+    digest = digest or inputs_digest(rows, version_id, filters, weighting)
     insert_once(
         session,
         WeightingRun,

@@ -1,6 +1,6 @@
-"""Changing assignments after they are made: edit or extend the dates, quota and note, end one today, and hand
-one with its sample list to another volunteer. The same unit scope as creating them
-(``service.managed_units``); every change is audit-logged with what it was before."""
+"""Changing assignments after they are made: edit or extend the dates, quota and note, end one today,
+deactivate or reactivate one, and hand one with its sample list to another volunteer. The same unit scope as
+creating them (``service.managed_units``); every change is audit-logged with what it was before."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def update_assignment(session: Session, actor: User, assignment_id: int, change:
     ends_on = given.get("ends_on", assignment.ends_on)
     if starts_on and ends_on and ends_on < starts_on:
         raise InvalidInput(
-            "the assignment would end before it starts", errors=[{"item": "ends_on", "problem": "before starts_on"}]
+            "the assignment would end before it starts",
+            errors=[{"item": "ends_on", "problem": "before starts_on", "reason": "end_before_start"}],
         )
     before = {field: _dated(getattr(assignment, field)) for field in given}
     for field, value in given.items():
@@ -59,11 +60,36 @@ def end_assignment(session: Session, actor: User, assignment_id: int) -> Assignm
     if assignment.ends_on is not None and assignment.ends_on <= today:
         return assignment  # ended already
     if assignment.starts_on is not None and assignment.starts_on > today:
-        raise Conflict(f"assignment {assignment_id} has not started yet; change its dates instead")
+        raise Conflict(
+            f"assignment {assignment_id} has not started yet; change its dates instead",
+            errors=[{"item": "ends_on", "problem": "not started", "reason": "not_started"}],
+        )
     before = _dated(assignment.ends_on)
     assignment.ends_on = today
     session.flush()
     audit.record(session, actor, "assignment.end", f"assignment {assignment.id}", before=before, after=_dated(today))
+    return assignment
+
+
+def deactivate_assignment(session: Session, actor: User, assignment_id: int) -> Assignment:
+    """Switch an assignment off: it leaves the volunteer's tablet and new submissions for it are refused; what
+    was stored stays, and staff pages show it as deactivated. Deactivating it again changes nothing."""
+    assignment = managed_assignment(session, actor, assignment_id)
+    if assignment.deactivated_at is None:
+        assignment.deactivated_at = utcnow()
+        session.flush()
+        audit.record(session, actor, "assignment.deactivate", f"assignment {assignment.id}")
+    return assignment
+
+
+def reactivate_assignment(session: Session, actor: User, assignment_id: int) -> Assignment:
+    """Switch a deactivated assignment back on (its dates, quota and sample list as they were)."""
+    assignment = managed_assignment(session, actor, assignment_id)
+    if assignment.deactivated_at is not None:
+        before = _dated(assignment.deactivated_at)
+        assignment.deactivated_at = None
+        session.flush()
+        audit.record(session, actor, "assignment.reactivate", f"assignment {assignment.id}", before=before)
     return assignment
 
 
@@ -77,7 +103,8 @@ def reassign(session: Session, actor: User, assignment_id: int, volunteer: str) 
     new = users.user_by_username(session, volunteer)
     if new is None or new.role != VOLUNTEER or not new.active:
         raise InvalidInput(
-            f"no active volunteer {volunteer!r}", errors=[{"item": "volunteer", "problem": "not an active volunteer"}]
+            f"no active volunteer {volunteer!r}",
+            errors=[{"item": "volunteer", "problem": "not an active volunteer", "reason": "no_active_volunteer"}],
         )
     require_within(scope, new.unit_id, f"volunteer {new.username}")
     if new.id == assignment.volunteer_id:

@@ -11,8 +11,9 @@ from survey_api.errors import InvalidInput, Unauthorized
 
 
 def interviewer_assignment(session: Session, assignment_id: int, interviewer_id: int | None) -> Assignment:
-    """Assignment ``assignment_id`` when it is the interviewer's; raises :class:`InvalidInput` otherwise
-    (:class:`Unauthorized` without an interviewer)."""
+    """Assignment ``assignment_id`` when it is the interviewer's and active; raises :class:`InvalidInput` when
+    it is not theirs or a manager deactivated it (reason ``assignment_deactivated``), :class:`Unauthorized`
+    without an interviewer."""
     if interviewer_id is None:
         raise Unauthorized(
             "a response for an assignment needs the volunteer's API token: send `Authorization: Bearer <token>`"
@@ -22,6 +23,12 @@ def interviewer_assignment(session: Session, assignment_id: int, interviewer_id:
         raise InvalidInput(
             f"assignment {assignment_id} is not one of yours",
             errors=[{"item": "assignment", "problem": "not assigned to you"}],
+        )
+    if assignment.deactivated_at is not None:
+        raise InvalidInput(
+            f"assignment {assignment_id} was deactivated by its manager: nothing more is accepted for it; "
+            "ask your manager to reactivate it or to give you another one",
+            errors=[{"item": "assignment", "problem": "deactivated", "reason": "assignment_deactivated"}],
         )
     return assignment
 

@@ -102,6 +102,21 @@ def end_assignment(assignment_id: IdPath, session: SessionDep, actor: Manager) -
     return service.assignments_out(session, [assignment])[0]
 
 
+@router.post("/assignments/{assignment_id}/deactivate", response_model=AssignmentOut)
+def deactivate_assignment(assignment_id: IdPath, session: SessionDep, actor: Manager) -> AssignmentOut:
+    """Deactivate an assignment: it leaves the volunteer's tablet and new responses or contact attempts for it
+    are refused (422); what was stored stays. Idempotent."""
+    assignment = editing.deactivate_assignment(session, actor, assignment_id)
+    return service.assignments_out(session, [assignment])[0]
+
+
+@router.post("/assignments/{assignment_id}/reactivate", response_model=AssignmentOut)
+def reactivate_assignment(assignment_id: IdPath, session: SessionDep, actor: Manager) -> AssignmentOut:
+    """Reactivate a deactivated assignment. Idempotent."""
+    assignment = editing.reactivate_assignment(session, actor, assignment_id)
+    return service.assignments_out(session, [assignment])[0]
+
+
 @router.post("/assignments/{assignment_id}/reassign", response_model=AssignmentOut)
 def reassign(assignment_id: IdPath, body: ReassignIn, session: SessionDep, actor: Manager) -> AssignmentOut:
     """Give an assignment and its sample list to another volunteer you manage."""

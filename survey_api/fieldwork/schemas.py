@@ -110,6 +110,10 @@ class AssignmentOut(BaseModel):
     late: bool = Field(
         False, description="Past its end date with work left (the quota not met, or entries not contacted)"
     )
+    active: bool = Field(
+        True, description="False once a manager deactivated it: off the tablet, and new submissions are refused"
+    )
+    deactivated_at: datetime | None = None
 
 
 class MyAssignments(BaseModel):
@@ -119,6 +123,9 @@ class MyAssignments(BaseModel):
     assignments: list[AssignmentOut]
     instruments: list[InstrumentVersionOut]
     server_time: datetime
+    deactivated: list[int] = Field(
+        default_factory=list, description="Ids of your deactivated assignments: a tablet drops any copy it keeps"
+    )
 
 
 class ContactAttemptIn(BaseModel):

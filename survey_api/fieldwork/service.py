@@ -28,6 +28,7 @@ from survey_api.db.models import Assignment, ContactAttempt, InstrumentVersion, 
 from survey_api.db.models.instruments import DRAFT
 from survey_api.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from survey_api.fieldwork import repository
+from survey_api.fieldwork.interviews import interviewer_assignment
 from survey_api.fieldwork.lateness import is_late
 from survey_api.fieldwork.outcomes import final_outcomes as final_outcomes
 from survey_api.fieldwork.outcomes import progress as progress
@@ -86,7 +87,10 @@ def create_volunteer(session: Session, actor: User, payload: VolunteerIn) -> Use
         raise InvalidInput(f"no org unit {payload.unit!r}", errors=[{"item": "unit", "problem": "unknown"}])
     require_within(scope, unit.id, f"unit {unit.code}")
     if users.user_by_username(session, payload.username) is not None:
-        raise Conflict(f"a user named {payload.username!r} exists already")
+        raise Conflict(
+            f"a user named {payload.username!r} exists already",
+            errors=[{"item": "username", "problem": "taken", "reason": "exists"}],
+        )
     user = create_user(
         session,
         username=payload.username,
@@ -192,9 +196,11 @@ def list_assignments(session: Session, actor: User, volunteer: str | None = None
 
 def my_assignments(session: Session, user: User) -> MyAssignments:
     """What a signed-in volunteer's tablet caches: the current assignments, those past their end date with work
-    left (late, so that the volunteer sees them as the staff do), and their instruments whole."""
+    left (late, so that the volunteer sees them as the staff do), and their instruments whole; never a
+    deactivated one."""
     today = utcnow().astimezone(LOCAL_TIME).date()
-    every = repository.assignments(session, volunteer_id=user.id)
+    yours = repository.assignments(session, volunteer_id=user.id)
+    every = [a for a in yours if a.deactivated_at is None]
     listed = assignments_out(session, every)
     shown = {a.id for a in listed if a.ends_on is None or a.ends_on >= today or a.late}
     found = [a for a in every if a.id in shown]
@@ -208,6 +214,7 @@ def my_assignments(session: Session, user: User) -> MyAssignments:
         assignments=[a for a in listed if a.id in shown],
         instruments=[version_out(v, document_of(v)) for v in versions.values()],
         server_time=utcnow(),
+        deactivated=[a.id for a in yours if a.deactivated_at is not None],
     )
 
 
@@ -248,6 +255,8 @@ def assignments_out(session: Session, found: Sequence[Assignment]) -> list[Assig
                 sample=[SampleEntry.model_validate(e) for e in a.sample] if a.sample is not None else None,
                 progress=counted,
                 late=is_late(a.ends_on, a.quota, counted.completed, counted.not_contacted, today),
+                active=a.deactivated_at is None,
+                deactivated_at=a.deactivated_at,
             )
         )
     return result
@@ -336,12 +345,7 @@ def record_attempt(session: Session, interviewer: User, payload: ContactAttemptI
     existing = repository.attempt_by_id(session, payload.id)
     if existing is None:
         if payload.assignment is not None:
-            assignment = session.get(Assignment, payload.assignment)
-            if assignment is None or assignment.volunteer_id != interviewer.id:
-                raise InvalidInput(
-                    f"assignment {payload.assignment} is not one of yours",
-                    errors=[{"item": "assignment", "problem": "not assigned to you"}],
-                )
+            interviewer_assignment(session, payload.assignment, interviewer.id)
         values = payload.model_dump(exclude={"assignment"}) | {
             "assignment_id": payload.assignment,
             "interviewer_id": interviewer.id,

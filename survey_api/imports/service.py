@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from sampling import SamplingError, make_design
 from survey_api import audit
-from survey_api.collection.answers import check_answers, pack_scores
+from survey_api.collection.answers import check_values, pack_scores, settle_answers
 from survey_api.collection.cells import fill_from_answers
 from survey_api.collection.service import LOCAL_TIME, ResponseDesign
 from survey_api.db.base import utcnow
@@ -180,12 +180,10 @@ class _Answers:
     def __init__(self, document: InstrumentDocument) -> None:
         self.document = document
         self.items = document.items_by_code()
-        self.required = [code for code, item in self.items.items() if item.required]
         self.verdicts: dict[tuple[str, str], tuple[Any, list[dict[str, str]]]] = {}
 
     def check(self, cells: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, str]]]:
         """Cleaned answers and problems of one row, exactly as ``check_answers`` gives them."""
-        raw: dict[str, Any] = {}
         cleaned: dict[str, Any] = {}
         problems: list[dict[str, str]] = []
         for code, item in self.items.items():
@@ -199,20 +197,15 @@ class _Answers:
                 if value is None:
                     verdict = (None, [])
                 else:
-                    answer, found = check_answers(self.document, {code: value})
+                    answer, found = check_values(self.document, {code: value})
                     verdict = (answer.get(code), [p for p in found if p["item"] == code])
                 if item.type != "free_text":
                     self.verdicts[(code, cell)] = verdict
-                raw[code] = value
-            else:
-                raw[code] = verdict[0]
             if verdict[1]:
                 problems.extend(verdict[1])
             elif verdict[0] is not None:
                 cleaned[code] = verdict[0]
-        if any(code not in cleaned for code in self.required):
-            return check_answers(self.document, raw)
-        return cleaned, problems
+        return settle_answers(self.document, cleaned, problems)
 
 
 def _parse_row(

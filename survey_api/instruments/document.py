@@ -47,6 +47,27 @@ class SourceRef(_Strict):
     grade: Confidence | Literal["n/a"]
 
 
+class Condition(_Strict):
+    """When an item is asked: the earlier item ``item`` was answered with one of the options ``any_of`` (for a
+    multiple choice, one of them was among those chosen); without ``any_of``, when ``item`` was answered at all.
+
+    An item whose condition is not met is skipped: it is not required, and it takes no answer.
+    """
+
+    item: str
+    any_of: list[int] | None = Field(default=None, min_length=1)
+
+    def met(self, answers: dict[str, Any]) -> bool:
+        """Whether ``answers`` (the cleaned answers of earlier items) meet the condition."""
+        answer = answers.get(self.item)
+        if answer is None or answer == "" or answer == []:
+            return False
+        if self.any_of is None:
+            return True
+        chosen = answer if isinstance(answer, list) else [answer]
+        return any(type(value) is int and value in self.any_of for value in chosen)
+
+
 class Item(_Strict):
     """One question."""
 
@@ -62,6 +83,8 @@ class Item(_Strict):
     hidden_on: list[Channel] = Field(default_factory=list)
     min: int | None = None
     max: int | None = None
+    # Skip logic: asked only when an earlier answer meets the condition (see ``Condition``).
+    shown_if: Condition | None = None
 
     def shown_on(self, channel: str) -> bool:
         """Whether the item is asked on ``channel`` (e.g. interviewer-only items are hidden on ``qr``)."""
@@ -221,6 +244,29 @@ class InstrumentDocument(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _conditions_resolve(self) -> InstrumentDocument:
+        earlier: dict[str, Item] = {}
+        for section in self.sections:
+            for item in section.items:
+                if item.shown_if is not None:
+                    _check_condition(self, item, item.shown_if, earlier)
+                earlier[item.code] = item
+        return self
+
+    def skipped(self, answers: dict[str, Any]) -> set[str]:
+        """Codes of the items whose condition ``answers`` do not meet; an answer to a skipped item counts as
+        none for the items after it (so a chain of conditions skips as a whole)."""
+        skipped: set[str] = set()
+        given = answers
+        for section in self.sections:
+            for item in section.items:
+                if item.shown_if is not None and not item.shown_if.met(given):
+                    skipped.add(item.code)
+                    if item.code in given:
+                        given = {code: value for code, value in given.items() if code != item.code}
+        return skipped
+
+    @model_validator(mode="after")
     def _references_resolve(self) -> InstrumentDocument:
         items = self.items_by_code()
         seen: set[str] = set()
@@ -297,6 +343,27 @@ class InstrumentDocument(_Strict):
     def section_of(self) -> dict[str, str]:
         """Section code of every item."""
         return {item.code: section.code for section in self.sections for item in section.items}
+
+
+def _check_condition(document: InstrumentDocument, item: Item, condition: Condition, earlier: dict[str, Item]) -> None:
+    where = f"item {item.code}: shown_if"
+    source = earlier.get(condition.item)
+    if source is None:
+        exists = condition.item in document.items_by_code()
+        raise ValueError(
+            f"{where} names item {condition.item}, which "
+            + ("comes later; a condition looks at an earlier answer" if exists else "does not exist")
+        )
+    if condition.any_of is not None:
+        options = {option.value for option in source.options or document.scales.get(source.scale or "", [])}
+        if not options:
+            raise ValueError(f"{where}: item {source.code} is {source.type} and has no options; leave out `any_of`")
+        unknown = sorted(set(condition.any_of) - options)
+        if unknown:
+            raise ValueError(f"{where}: item {source.code} has no options {unknown}")
+    unseen = sorted(set(source.hidden_on) - set(item.hidden_on))
+    if unseen:
+        raise ValueError(f"{where}: item {source.code} is hidden on {unseen}, so this item must be hidden there too")
 
 
 def _check_bands(where: str, bands: list[AgeBand]) -> None:

@@ -27,6 +27,10 @@ class ItemOut(BaseModel):
     min: int | None = Field(default=None, description="Lowest answer of an integer item")
     max: int | None = Field(default=None, description="Highest answer of an integer item")
     hidden_on: list[str] = Field(default=[], description="Channels the item is not asked on (e.g. qr)")
+    shown_if: dict[str, Any] | None = Field(
+        default=None,
+        description="Asked only when the earlier item `item` has one of the options `any_of` (no `any_of`: any answer)",
+    )
 
 
 class SectionOut(BaseModel):
@@ -96,6 +100,7 @@ def version_out(version: InstrumentVersion, document: InstrumentDocument) -> Ins
                 min=item.min,
                 max=item.max,
                 hidden_on=list(item.hidden_on),
+                shown_if=item.shown_if.model_dump(exclude_none=True) if item.shown_if else None,
             )
             for section in document.sections
             for item in section.items

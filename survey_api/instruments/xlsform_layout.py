@@ -41,10 +41,10 @@ SETTINGS_EXTRA = (
     "return_intention_satisfied",
     "comprehensive",
 )
-# XLSForm columns whose logic the platform cannot keep: a value in one of them is refused, not dropped.
+# XLSForm columns whose logic the platform cannot keep: a value in one of them is refused, not dropped
+# (``relevant`` is kept on questions in the simple forms ``xlsform_relevant`` reads).
 UNSUPPORTED_COLUMNS = frozenset(
     {
-        "relevant",
         "calculation",
         "choice_filter",
         "default",

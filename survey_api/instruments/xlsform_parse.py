@@ -35,6 +35,7 @@ from survey_api.instruments.xlsform_layout import (
     yes,
 )
 from survey_api.instruments.xlsform_read import SheetRow, Workbook
+from survey_api.instruments.xlsform_relevant import condition_of
 
 # Types ODK adds for its own metadata; the platform records such facts itself, so they are skipped.
 METADATA_TYPES = frozenset({"start", "end", "today", "deviceid", "audit"})
@@ -143,6 +144,8 @@ def _survey(rows: list[SheetRow], lists: dict[str, list[dict[str, Any]]], built:
         kind = {"begin_group": "begin group", "end_group": "end group"}.get(kind, kind)
         for header in row.cells.keys() & UNSUPPORTED_COLUMNS:
             built.problem(SURVEY, row, f"column {header} is not kept by the platform; leave it empty")
+        if row.get("relevant") and (kind in ("begin group", "end group", "note") or kind in METADATA_TYPES):
+            built.problem(SURVEY, row, "relevant is kept on questions only, not on groups or notes; leave it empty")
         if kind in ("begin group", "end group"):
             if kind == "end group":
                 if current is None:
@@ -235,6 +238,12 @@ def _item(
     if required is None:
         built.problem(SURVEY, row, f"required must be yes or no, not {row.get('required')!r}")
     item["required"] = bool(required)
+    if row.get("relevant"):
+        condition = condition_of(row.get("relevant"))
+        if isinstance(condition, str):
+            built.problem(SURVEY, row, condition)
+        else:
+            item["shown_if"] = condition
     for key, value in (
         (HIDDEN_ON, words(row.get(HIDDEN_ON))),
         (CONFIDENCE, row.get(CONFIDENCE)),

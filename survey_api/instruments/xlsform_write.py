@@ -33,6 +33,7 @@ from survey_api.instruments.xlsform_layout import (
     item_name,
     text_columns,
 )
+from survey_api.instruments.xlsform_relevant import relevant_of
 
 Row = dict[str, str]
 Sheets = dict[str, list[Row]]
@@ -95,6 +96,7 @@ def _item_row(document: InstrumentDocument, item: Item, element: str) -> Row:
         bounds = (item.min, item.max)
     row["constraint"] = bounds_constraint(*bounds) if bounds else ""
     row[INDEX_ELEMENT] = element
+    row["relevant"] = relevant_of(document, item.shown_if) if item.shown_if else ""
     row[HIDDEN_ON] = " ".join(item.hidden_on)
     row[CONFIDENCE] = item.confidence or ""
     row[NOTE] = item.note or ""

@@ -12,7 +12,7 @@ import hashlib
 from xml.etree.ElementTree import Element, SubElement
 
 from survey_api.collection.answers import MAX_TEXT_LENGTH
-from survey_api.instruments.document import Item, Text
+from survey_api.instruments.document import Condition, Item, Text
 from survey_api.openrosa.form import RESPONDENT_LABELS, FormSpec, Question
 from survey_api.openrosa.xmltools import document as xml_document
 
@@ -50,6 +50,7 @@ def render(spec: FormSpec) -> bytes:
         _respondent_type(spec, instance, model, body, texts)
     if spec.sample:
         _case_ref(spec, instance, model, body, texts)
+    paths: dict[str, str] = {}
     for group in spec.groups:
         path = f"{ROOT}/{group.name}"
         node = SubElement(instance, group.name)
@@ -57,7 +58,8 @@ def render(spec: FormSpec) -> bytes:
         _label(control, path, group.section.title, texts)
         for question in group.questions:
             SubElement(node, question.name)
-            _question(model, control, f"{path}/{question.name}", question, texts)
+            paths[question.item.code] = f"{path}/{question.name}"
+            _question(model, control, paths[question.item.code], question, texts, paths)
     meta = SubElement(instance, "meta")
     SubElement(meta, "instanceID")
     _bind(model, f"{ROOT}/meta/instanceID", "string", {"readonly": "true()", "jr:preload": "uid"})
@@ -106,9 +108,13 @@ def _case_ref(spec: FormSpec, instance: Element, model: Element, body: Element, 
         SubElement(item, "value").text = entry.ref
 
 
-def _question(model: Element, group: Element, path: str, question: Question, texts: dict[str, Text]) -> None:
+def _question(
+    model: Element, group: Element, path: str, question: Question, texts: dict[str, Text], paths: dict[str, str]
+) -> None:
     item = question.item
     extra = {"required": "true()"} if item.required else {}
+    if item.shown_if is not None:
+        extra["relevant"] = relevance(item.shown_if, paths[item.shown_if.item])
     constraint = _constraint(item)
     if constraint is not None:
         rule, message = constraint
@@ -126,6 +132,14 @@ def _question(model: Element, group: Element, path: str, question: Question, tex
     _bind(model, path, "string" if item.type == "free_text" else "int", extra)
     control = SubElement(group, "input", {"ref": path})
     _label(control, path, item.text, texts)
+
+
+def relevance(condition: Condition, path: str) -> str:
+    """The XPath of a condition on the question at ``path``: ``selected()`` of each option (``or``-ed; it
+    reads both single and multiple choices), or a non-empty answer."""
+    if condition.any_of is None:
+        return f"string-length({path}) > 0"
+    return " or ".join(f"selected({path}, '{value}')" for value in condition.any_of)
 
 
 def _constraint(item: Item) -> tuple[str, Text] | None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
 from sampling.ranking import rank_ranges
 from survey_api.db.models import OrgUnit, User
 from survey_api.estimates.params import IndexParams
 from survey_api.estimates.schemas import BreakdownOut
-from survey_api.estimates.service import indices
+from survey_api.estimates.service import indices, units_covariance
 from survey_api.rankings.schemas import Level, RankedUnit, RankingOut, RankingParams
 from survey_api.settings import Settings, get_settings
 from survey_api.units.service import units_valid_on
@@ -27,9 +28,10 @@ CONFIDENCE = 0.95
 LOCALITY_KINDS = frozenset({"province", "city", "district", "town", "commune", "ward", "township"})
 METHOD = (
     "Units ranked by % satisfied. A unit's rank range is the central 95% of its ranks over 10,000 draws of "
-    "every unit's estimate from its sampling distribution (normal, with the estimate's standard error; "
-    "units are independent strata). A tier is a run of units whose % satisfied is not significantly below "
-    "the tier's first unit (two-sided test of the difference at 5%)."
+    "every unit's estimate from their joint sampling distribution (multivariate normal with the estimates' "
+    "standard errors and design covariance: units sharing PSUs or strata are correlated). A tier is a run of "
+    "units whose % satisfied is not significantly below the tier's first unit (two-sided t test of the "
+    "difference at 5%, its covariance subtracted, at the design's degrees of freedom)."
 )
 
 
@@ -37,7 +39,7 @@ def ranking(session: Session, params: RankingParams, *, viewer: User, settings: 
     """The units of the index's selection, ranked, with rank intervals and tiers; small units apart."""
     settings = settings or get_settings()
     asked = IndexParams.model_validate({**params.model_dump(exclude={"level", "sector"}), "by": "unit"})
-    index = indices(session, asked, viewer=viewer, settings=settings)
+    index = indices(session, asked, viewer=viewer, settings=settings, compare=False)
     by_code = {unit.code: unit for unit in units_valid_on(session, None)}
     units = [_unit_of(by_code.get(entry.group["unit"]), entry) for entry in index.breakdown or []]
     units = [u for u in units if (params.level in (None, u.level)) and (params.sector in (None, u.sector))]
@@ -45,11 +47,16 @@ def ranking(session: Session, params: RankingParams, *, viewer: User, settings: 
     apart = [u for u in units if u not in rankable]
     seed = _seed(index.instrument, index.version, index.filters, params.level, params.sector)
     if rankable:
+        covariance, df = _covariance(
+            session, asked, rankable, viewer=viewer, weighted=index.weighted, settings=settings
+        )
         places = rank_ranges(
             np.array([u.satisfied for u in rankable], dtype=np.float64),
             np.array([u.satisfied_se or 0.0 for u in rankable], dtype=np.float64),
             seed=seed,
             level=CONFIDENCE,
+            covariance=covariance,
+            df=df,
         )
         for unit, place in zip(rankable, places, strict=True):
             unit.rank, unit.rank_low, unit.rank_high, unit.tier = place.rank, place.low, place.high, place.tier
@@ -65,6 +72,30 @@ def ranking(session: Session, params: RankingParams, *, viewer: User, settings: 
         ranked=sorted(rankable, key=lambda u: (u.rank or 0, u.name)),
         not_ranked=sorted(apart, key=lambda u: u.name),
     )
+
+
+def _covariance(
+    session: Session,
+    asked: IndexParams,
+    units: list[RankedUnit],
+    *,
+    viewer: User,
+    weighted: bool,
+    settings: Settings,
+) -> tuple[NDArray[np.float64] | None, int | None]:
+    """The ranked units' covariance matrix and the design's df (None when there is no design to share).
+    A unit re-aggregated from closed units is taken as uncorrelated with the others."""
+    domains = units_covariance(session, asked, viewer=viewer, weighted=weighted, settings=settings)
+    if domains is None:
+        return None, None
+    position = {label[0][1]: i for i, label in enumerate(domains.labels)}
+    found = [None if u.reaggregated_from else position.get(u.unit) for u in units]
+    covariance = np.zeros((len(units), len(units)))
+    for a, i in enumerate(found):
+        for b, j in enumerate(found):
+            if i is not None and j is not None and a != b:
+                covariance[a, b] = domains.covariance[i, j]
+    return covariance, domains.df
 
 
 def _unit_of(found: OrgUnit | None, entry: BreakdownOut) -> RankedUnit:

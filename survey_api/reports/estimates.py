@@ -26,16 +26,14 @@ def index_with_ci(
     viewer: User,
     settings: Settings,
     by: Breakdown | None = None,
+    compare: bool = True,
 ) -> IndicesOut:
     """``GET /api/v1/indices`` for ``selection`` (instrument, from, to, unit), weighted when the design or
     margins call for it; otherwise with unit weights (``weighted=true``), which gives the same estimates and
-    their standard errors and CIs."""
-    index = indices(session, IndexParams.model_validate({**selection, "by": by}), viewer=viewer, settings=settings)
-    # A breakdown already comes with standard errors, and with no answers there is nothing to add.
-    if not index.weighted and index.overall.satisfied is not None and index.overall.satisfied_ci is None:
-        asked = IndexParams.model_validate({**selection, "by": by, "weighted": True})
-        index = indices(session, asked, viewer=viewer, settings=settings)
-    return index
+    their standard errors and CIs. ``compare`` False leaves out the previous period."""
+    params = IndexParams.model_validate({**selection, "by": by})
+    # A breakdown already comes with standard errors.
+    return indices(session, params, viewer=viewer, settings=settings, compare=compare, with_se=by is None)
 
 
 def change_between(

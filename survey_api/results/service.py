@@ -37,11 +37,12 @@ def results_for(
     index = index_with_ci(session, _selection(instrument, period, unit), viewer=viewer, settings=settings)
     version = version_for(session, instrument, index.version)
     before = period.previous()
+    # Only the units' own numbers are shown of these: no previous period of their own.
     now_units = index_with_ci(
-        session, _selection(instrument, period, unit), viewer=viewer, settings=settings, by="unit"
+        session, _selection(instrument, period, unit), viewer=viewer, settings=settings, by="unit", compare=False
     )
     past_units = index_with_ci(
-        session, _selection(instrument, before, unit), viewer=viewer, settings=settings, by="unit"
+        session, _selection(instrument, before, unit), viewer=viewer, settings=settings, by="unit", compare=False
     )
     return Results(
         period=period,
@@ -84,7 +85,9 @@ def _trend(
         periods.insert(0, periods[0].previous())
     points = []
     for earlier in periods[:-1]:
-        found = index_with_ci(session, _selection(instrument, earlier, unit), viewer=viewer, settings=settings)
+        found = index_with_ci(
+            session, _selection(instrument, earlier, unit), viewer=viewer, settings=settings, compare=False
+        )
         points.append(TrendPoint(earlier, found.responses, found.overall))
     points.append(TrendPoint(period, index.responses, index.overall))
     return tuple(points)

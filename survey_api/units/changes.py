@@ -88,7 +88,7 @@ def move(session: Session, actor: User | None, code: str, *, parent: str | None,
     unit = get_unit(session, code)
     new_parent = _parent(session, parent, valid_from, unit.valid_to) if parent else None
     if new_parent is not None and new_parent.id in subtree(session, unit.id):
-        raise problem(InvalidInput, "unknown_parent", "parent", "a unit cannot be put under itself or a unit below it")
+        raise problem(InvalidInput, "parent_below", "parent", "a unit cannot be put under itself or a unit below it")
     old = unit.parent_id
     _begin_state(session, unit, valid_from)
     unit.parent_id = new_parent.id if new_parent else None

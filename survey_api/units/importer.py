@@ -95,9 +95,10 @@ def import_csv(
     if errors or plan is None:
         raise InvalidInput(f"the file has {len(errors)} problem(s); nothing was imported", errors=errors)
     summary = _apply(session, actor, rows, *plan, move_children=move_children)
-    audit.record(
-        session, actor, "unit.import", "units", rows=summary.rows, created=summary.created, closed=summary.closed
-    )
+    if summary.unchanged < summary.rows:  # a file that changed nothing is no change to audit
+        audit.record(
+            session, actor, "unit.import", "units", rows=summary.rows, created=summary.created, closed=summary.closed
+        )
     return summary
 
 

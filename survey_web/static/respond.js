@@ -7,6 +7,7 @@
   var steps = Array.prototype.slice.call(form.querySelectorAll(".step"));
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+  skipLogic(form);
   if (steps.length < 2) return;
 
   var d = form.dataset;
@@ -85,7 +86,7 @@
   function valid(step) {
     var first = null;
     step.querySelectorAll(".q[data-required], .q[data-range-message]").forEach(function (q) {
-      var message = problem(q);
+      var message = q.hidden ? "" : problem(q);
       mark(q, message);
       if (message && !first) first = q.querySelector("input, textarea");
     });
@@ -107,4 +108,36 @@
     if (!valid(steps[current])) event.preventDefault();
   });
   show(current, false);
+
+  // Skip logic: a question asked only after a given answer ("if other, please specify") shows as soon as
+  // that answer is chosen and hides otherwise; a hidden question's fields are disabled, so they are neither
+  // checked nor sent. Without JavaScript every question shows, with its condition written next to it.
+  function skipLogic(form) {
+    var dependent = Array.prototype.slice.call(form.querySelectorAll(".q[data-shown-if]"));
+    if (!dependent.length) return;
+    function given(code) {
+      var values = [];
+      Array.prototype.forEach.call(form.elements, function (f) {
+        if (f.name !== "a:" + code || f.disabled) return;
+        if ((f.type === "radio" || f.type === "checkbox") ? f.checked : f.value.trim() !== "") values.push(f.value.trim());
+      });
+      return values;
+    }
+    function update() {
+      dependent.forEach(function (q) {
+        var wanted = q.dataset.shownIfValues ? q.dataset.shownIfValues.split(" ") : null;
+        var values = given(q.dataset.shownIf);
+        var met = wanted ? values.some(function (v) { return wanted.indexOf(v) >= 0; }) : values.length > 0;
+        q.hidden = !met;
+        Array.prototype.forEach.call(q.querySelectorAll("input, textarea"), function (f) { f.disabled = !met; });
+      });
+    }
+    dependent.forEach(function (q) {
+      var hint = q.querySelector(".condition");
+      if (hint) hint.hidden = true;
+    });
+    form.addEventListener("change", update);
+    form.addEventListener("input", update);
+    update();
+  }
 })();

@@ -1,4 +1,4 @@
-"""``survey demo`` creates staff accounts (admin, analyst, a unit manager of Gia Nghĩa) with random passwords
+"""``survey demo`` creates staff accounts (admin, analyst, a unit manager of Bắc Gia Nghĩa ward) with random passwords
 printed once beside the volunteer's, and never changes them on a second run."""
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ def test_demo_staff_accounts_are_created_once(client: TestClient, db: Db) -> Non
     assert all(len(password) >= 10 for password in accounts.values())
     with db() as session:
         users = {u.username: u for u in session.scalars(select(User))}
-        gia_nghia = session.scalars(select(OrgUnit).where(OrgUnit.code == "gia-nghia")).one()
+        ward = session.scalars(select(OrgUnit).where(OrgUnit.code == "bac-gia-nghia")).one()
         hashes = {name: users[name].password_hash for name in accounts}
     assert [users[n].role for n in ("admin-demo", "analyst-demo", "manager-demo")] == [
         "admin",
         "analyst",
         "unit_manager",
     ]
-    assert users["manager-demo"].unit_id == gia_nghia.id
+    assert users["manager-demo"].unit_id == ward.id
     for username, password in accounts.items():
         reply = client.post("/api/v1/auth/token", json={"username": username, "password": password})
         assert reply.status_code == 200, username

@@ -36,11 +36,11 @@ def first_item(book: Sheets, kind: str = "select_one") -> str:
 def test_unsupported_types_and_columns_are_refused_on_their_rows() -> None:
     book = sheets()
     choice = first_item(book)
-    book["survey"][row_of(book, choice) - 2]["relevant"] = "${x} = 1"
+    book["survey"][row_of(book, choice) - 2]["calculation"] = "1 + 1"
     integer = next(row for row in book["survey"] if row["type"] == "integer" and not row.get("item_type"))
     integer["type"] = "decimal"
     found = problems(book)
-    assert ("survey", row_of(book, choice), "column relevant is not kept by the platform; leave it empty") in found
+    assert ("survey", row_of(book, choice), "column calculation is not kept by the platform; leave it empty") in found
     assert any(p[:2] == ("survey", row_of(book, integer["name"])) and "whole numbers" in p[2] for p in found)
 
 

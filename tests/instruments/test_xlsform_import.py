@@ -79,10 +79,10 @@ def test_cli_imports_checks_and_exports_workbooks(client: TestClient, database_u
     assert load_instrument_file(as_yaml) == ONE_STOP
 
     sheets = document_sheets(ONE_STOP)
-    sheets["survey"][3]["relevant"] = "${x} = 1"
+    sheets["survey"][3]["calculation"] = "1 + 1"
     workbook.write_bytes(workbook_bytes(sheets))
     refused = run_cli("instruments", "check", str(workbook), database_url=database_url)
     assert refused.returncode == 2
-    assert f"error: {workbook}: sheet survey, row 5: column relevant is not kept" in refused.stderr
+    assert f"error: {workbook}: sheet survey, row 5: column calculation is not kept" in refused.stderr
     missing = run_cli("instruments", "export", "no-such", "--output", str(exported), database_url=database_url)
     assert missing.returncode == 2 and "no instrument 'no-such'" in missing.stderr

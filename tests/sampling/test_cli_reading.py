@@ -142,10 +142,6 @@ def test_missing_parquet_and_columns(tmp_path: Path, capsys):
         (["--replicates", "JKn", "--strata", "stype", "--trim", ":50"], "--trim cannot be combined with --replicates"),
         (["--statistic", "ratio"], "--statistic ratio needs --denominator COL"),
         (["--denominator", "enroll"], "--denominator is only for --statistic ratio"),
-        (
-            ["--statistic", "ratio", "--denominator", "enroll", "--replicates", "JKn", "--strata", "stype"],
-            "drop --replicates",
-        ),
         (["--replicates", "BRR", "--strata", "stype"], "BRR needs exactly two PSUs per stratum; stratum E has 100"),
     ],
 )

@@ -35,6 +35,8 @@ class Assignment(Base):
     sample: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONDocument)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a manager switched the assignment off: it leaves the tablet and new submissions are refused.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ContactAttempt(Base):

@@ -117,12 +117,32 @@ def field_of(exc: DomainError | ValidationError) -> str | None:
     return str(items[0]) if items else None
 
 
+def reason_message(exc: DomainError, t: Mapping[str, str], label: str = "") -> str | None:
+    """The page's sentence for the first stable ``reason`` key the service gave (``err_<reason>``, or
+    ``unit_err_<reason>`` for the units' own, with the file's row when there is one); None when it gave none
+    the page knows."""
+    for problem in exc.errors:
+        reason = problem.get("reason")
+        if not reason:
+            continue
+        if f"err_{reason}" in t:
+            return t[f"err_{reason}"].format(field=label or t["field_code"].lower())
+        if f"unit_err_{reason}" in t:
+            row, sentence = problem.get("row"), t[f"unit_err_{reason}"]
+            return t["unit_err_row"].format(row=row, problem=sentence) if row else sentence
+    return None
+
+
 def message(exc: DomainError | ValidationError, t: Mapping[str, str], field: str | None = None) -> str:
-    """What went wrong, said in the page's language and naming the field to fix."""
+    """What went wrong, said in the page's language and naming the field to fix: by the service's ``reason``
+    key when it gives one (:func:`reason_message`), else by the kind of error and the field."""
     field = field or field_of(exc)
     label = t.get(f"field_{field}", t["field_name"]).lower() if field else ""
+    if isinstance(exc, DomainError) and (by_reason := reason_message(exc, t, label)):
+        return by_reason
     if isinstance(exc, ValidationError) and field == "password":
         return t["err_password"]
+    # Services that give no reason key yet (users, auth, qr points): their English details, matched.
     if isinstance(exc, ValidationError | InvalidInput):
         detail = exc.detail if isinstance(exc, InvalidInput) else ""
         if "password" in detail and "character" in detail:
@@ -131,8 +151,6 @@ def message(exc: DomainError | ValidationError, t: Mapping[str, str], field: str
             return t["err_needs_unit"]
         if "exists already" in detail:
             return t["err_exists"].format(field=label or t["field_code"].lower())
-        if "before" in detail and ("start" in detail or "starts_on" in detail):
-            return t["err_dates"]
         return t["err_invalid"].format(field=label) if label else t["err_conflict"]
     if isinstance(exc, NotFound):
         return t["err_not_found"]

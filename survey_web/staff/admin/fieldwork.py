@@ -157,7 +157,7 @@ def _assignment_page(
 
 @router.get(FIELDWORK + "/assignments/{assignment_id}", response_class=HTMLResponse)
 def assignment_page(request: Request, assignment_id: IdPath, session: SessionDep) -> Response:
-    """One assignment: edit or extend it, end it, hand it to another volunteer."""
+    """One assignment: edit or extend it, end it, deactivate or reactivate it, hand it to another volunteer."""
     return shown(request, session, _shown(request, session, assignment_id))
 
 
@@ -193,6 +193,30 @@ def end_assignment(request: Request, assignment_id: IdPath, session: SessionDep)
     """End the assignment today."""
     return _change(
         request, session, assignment_id, lambda user: editing.end_assignment(session, user, assignment_id), "ended"
+    )
+
+
+@router.post(FIELDWORK + "/assignments/{assignment_id}/deactivate", response_class=HTMLResponse)
+def deactivate_assignment(request: Request, assignment_id: IdPath, session: SessionDep) -> Response:
+    """Deactivate the assignment: off the tablet, no more submissions for it."""
+    return _change(
+        request,
+        session,
+        assignment_id,
+        lambda user: editing.deactivate_assignment(session, user, assignment_id),
+        "deactivated",
+    )
+
+
+@router.post(FIELDWORK + "/assignments/{assignment_id}/reactivate", response_class=HTMLResponse)
+def reactivate_assignment(request: Request, assignment_id: IdPath, session: SessionDep) -> Response:
+    """Reactivate a deactivated assignment."""
+    return _change(
+        request,
+        session,
+        assignment_id,
+        lambda user: editing.reactivate_assignment(session, user, assignment_id),
+        "reactivated",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from survey_web.i18n import STAFF_TEXTS
+from survey_web.staff.admin.texts_units import UNIT_TEXTS
 
 _VI = {
     "admin_title": "Quản trị",
@@ -55,7 +56,10 @@ _VI = {
     "err_conflict": "Không thực hiện được vì trạng thái hiện tại không cho phép.",
     "err_self": "Không thể tự khóa tài khoản của chính mình; vui lòng nhờ một quản trị viên khác.",
     "err_needs_unit": "Cán bộ quản lý đơn vị và tình nguyện viên cần được gán một đơn vị.",
-    "err_dates": "Ngày kết thúc không được trước ngày bắt đầu.",
+    "err_end_before_start": "Ngày kết thúc không được trước ngày bắt đầu.",
+    "err_not_started": "Phân công chưa bắt đầu nên chưa thể kết thúc; vui lòng sửa ngày của phân công.",
+    "err_no_active_volunteer": "Không có tình nguyện viên đang hoạt động với tên đăng nhập này.",
+    "err_assignment_deactivated": "Phân công này đang tạm dừng; vui lòng cho hoạt động lại trước.",
     "err_date": "Ngày chưa hợp lệ: vui lòng nhập theo dạng năm-tháng-ngày, ví dụ 2026-07-01.",
     "err_file": "Không đọc được tệp phiếu: {detail}",
     "err_no_posters": "Đơn vị này chưa có điểm phục vụ nào có mã QR đang hoạt động.",
@@ -72,6 +76,8 @@ _VI = {
     "done_new_version": "Đã tạo bản nháp phiên bản mới.",
     "done_ended": "Đã kết thúc phân công hôm nay.",
     "done_reassigned": "Đã chuyển phân công cho tình nguyện viên khác.",
+    "done_deactivated": "Đã tạm dừng phân công: phân công không còn trên máy tính bảng của tình nguyện viên.",
+    "done_reactivated": "Đã cho phân công hoạt động lại.",
     "role_any": "Mọi vai trò",
     "users_title": "Tài khoản",
     "users_caption": "Các tài khoản",
@@ -151,6 +157,12 @@ _VI = {
     "end_note": "Phân công kết thúc hôm nay; các liên hệ và phiếu đã thu vẫn được giữ.",
     "reassign": "Chuyển cho tình nguyện viên khác",
     "reassign_note": "Danh sách mẫu và phần việc còn lại chuyển sang tình nguyện viên được chọn.",
+    "deactivated": "Đã tạm dừng",
+    "deactivate": "Tạm dừng phân công",
+    "deactivate_note": "Phân công biến khỏi máy tính bảng của tình nguyện viên và không nhận thêm phiếu "
+    "hay lượt liên hệ; những gì đã thu vẫn được giữ.",
+    "reactivate": "Cho hoạt động lại",
+    "reactivate_note": "Phân công đang tạm dừng: máy tính bảng không hiện nó và không nhận phiếu cho nó.",
     "back_fieldwork": "Tình nguyện viên và phân công",
     "units_title": "Đơn vị hành chính theo thời gian",
     "units_on": "Sơ đồ đơn vị có hiệu lực ngày {day}",
@@ -247,7 +259,10 @@ _EN = {
     "err_conflict": "This cannot be done in the item's current state.",
     "err_self": "You cannot disable your own account; please ask another administrator.",
     "err_needs_unit": "Unit managers and volunteers need a unit.",
-    "err_dates": "The end date cannot be before the start date.",
+    "err_end_before_start": "The end date cannot be before the start date.",
+    "err_not_started": "The assignment has not started yet, so it cannot end; please change its dates.",
+    "err_no_active_volunteer": "There is no active volunteer with this username.",
+    "err_assignment_deactivated": "This assignment is deactivated; please reactivate it first.",
     "err_date": "This date is not valid: please write it as year-month-day, e.g. 2026-07-01.",
     "err_file": "The questionnaire file cannot be read: {detail}",
     "err_no_posters": "This unit has no service point with an active QR code yet.",
@@ -264,6 +279,8 @@ _EN = {
     "done_new_version": "Draft of a new version created.",
     "done_ended": "Assignment ended today.",
     "done_reassigned": "Assignment handed to another volunteer.",
+    "done_deactivated": "Assignment deactivated: it is no longer on the volunteer's tablet.",
+    "done_reactivated": "Assignment active again.",
     "role_any": "Any role",
     "users_title": "Accounts",
     "users_caption": "Accounts",
@@ -342,6 +359,12 @@ _EN = {
     "end_note": "The assignment ends today; its contacts and interviews are kept.",
     "reassign": "Hand it to another volunteer",
     "reassign_note": "The sample list and the work left go to the volunteer chosen.",
+    "deactivated": "Deactivated",
+    "deactivate": "Deactivate the assignment",
+    "deactivate_note": "It leaves the volunteer's tablet and takes no more responses or contact attempts; "
+    "what was collected is kept.",
+    "reactivate": "Reactivate",
+    "reactivate_note": "The assignment is deactivated: the tablet does not show it and takes no responses for it.",
     "back_fieldwork": "Volunteers and assignments",
     "units_title": "Administrative units over time",
     "units_on": "The map of units valid on {day}",
@@ -387,4 +410,7 @@ _EN = {
     "unit_err_bad_kind": "This kind of unit is not valid.",
 }
 
-ADMIN_TEXTS: dict[str, dict[str, str]] = {"vi": STAFF_TEXTS["vi"] | _VI, "en": STAFF_TEXTS["en"] | _EN}
+ADMIN_TEXTS: dict[str, dict[str, str]] = {
+    "vi": STAFF_TEXTS["vi"] | _VI | UNIT_TEXTS["vi"],
+    "en": STAFF_TEXTS["en"] | _EN | UNIT_TEXTS["en"],
+}

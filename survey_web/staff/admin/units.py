@@ -1,11 +1,12 @@
-"""Admin pages for the units over time: the dated hierarchy as a tree for any day, and creating, renaming,
-closing (with successors), merging, splitting units with validity dates, or importing a CSV of them. Through
+"""Admin pages for the units over time: the dated hierarchy as a tree for any day, the crosswalk from closed
+units to their successors, and creating, renaming, moving, closing (with successors), merging, splitting units
+with validity dates, or importing a CSV of them. Through
 ``survey_api.units.service``; its errors' ``reason`` keys become sentences in the page's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -36,6 +37,8 @@ def _units_page(
         status,
         shown_day=day,
         roots=units.tree_on(session, day),
+        crosswalk=units.crosswalk(session),
+        one_day=timedelta(days=1),
         kinds=KINDS,
         error=error,
     )
@@ -57,17 +60,6 @@ def units_page(request: Request, session: SessionDep) -> Response:
     except ValueError:
         return _units_page(request, session, user, today(), 422, texts(request)["err_date"])
     return _units_page(request, session, user, day)
-
-
-def _reason_message(exc: DomainError, t: dict[str, str]) -> str:
-    """The page's sentence for the service's reason key, else the generic one for the error."""
-    for problem in exc.errors:
-        reason = problem.get("reason")
-        if reason and f"unit_err_{reason}" in t:
-            row = problem.get("row")
-            sentence = t[f"unit_err_{reason}"]
-            return t["unit_err_row"].format(row=row, problem=sentence) if row else sentence
-    return message(exc, t)
 
 
 def _shares(raw: str) -> list[tuple[str, float]]:
@@ -92,7 +84,7 @@ def _change(request: Request, session: Session, form_day: str, act: Callable[[Us
         return _units_page(request, session, user, today(), 422, t["err_date"])
     except DomainError as exc:
         session.rollback()
-        return _units_page(request, session, user, today(), exc.status_code, _reason_message(exc, t))
+        return _units_page(request, session, user, today(), exc.status_code, message(exc, t))
     back = f"{UNITS}?day={form_day}" if form_day else UNITS
     return done(request, back, "saved")
 
@@ -130,6 +122,18 @@ def rename_unit(request: Request, session: SessionDep, form: Form) -> Response:
         units.rename(
             session, user, text(form, "code", 64), name=text(form, "name"), valid_from=_required_day(valid_from)
         )
+
+    return _change(request, session, valid_from, act)
+
+
+@router.post(UNITS + "/move", response_class=HTMLResponse)
+def move_unit(request: Request, session: SessionDep, form: Form) -> Response:
+    """Put a unit under another parent (or at the top) from a day on; earlier days keep the old parent."""
+    valid_from = text(form, "valid_from", 10)
+
+    def act(user: User) -> None:
+        parent = text(form, "parent", 64) or None
+        units.move(session, user, text(form, "code", 64), parent=parent, valid_from=_required_day(valid_from))
 
     return _change(request, session, valid_from, act)
 

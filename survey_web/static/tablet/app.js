@@ -102,9 +102,13 @@ async function loadAssignments() {
   if (!reply.ok) throw new Error(`máy chủ trả lời ${reply.status}`);
   const fresh = await reply.json();
   // An assignment past its end date stays on the tablet, marked late, while the server still lists it for
-  // staff: keep the cached copy of any ended one the reply leaves out (with its instrument).
+  // staff: keep the cached copy of any ended one the reply leaves out (with its instrument), unless a manager
+  // deactivated it.
   const listed = new Set(fresh.assignments.map((a) => a.id));
-  const ended = (bundle ? bundle.assignments : []).filter((a) => !listed.has(a.id) && isPast(a.ends_on));
+  const off = new Set(fresh.deactivated || []);
+  const ended = (bundle ? bundle.assignments : []).filter(
+    (a) => !listed.has(a.id) && !off.has(a.id) && isPast(a.ends_on),
+  );
   fresh.assignments.push(...ended);
   for (const a of ended) {
     const kept = bundle.instruments.find((i) => i.id === a.instrument_version);

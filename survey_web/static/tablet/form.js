@@ -68,6 +68,17 @@ export function renderForm(instrument) {
     for (const item of fields) page.append(itemField(item, n++));
     form.append(page);
   }
+  // Skip logic: an item whose condition is not met is hidden (and not read) until an answer meets it.
+  const settle = () => {
+    const given = readForm(form, instrument, false).answers;
+    for (const item of instrument.items) {
+      const set = item.shown_if && form.querySelector(`fieldset[data-item="${CSS.escape(item.code)}"]`);
+      if (set) set.hidden = !conditionMet(item.shown_if, given);
+    }
+  };
+  form.addEventListener("change", settle);
+  form.settle = settle;
+  settle();
   const first = form.querySelector("section.page");
   const respondent = form.querySelector(':scope > fieldset[data-item="respondent_type"]');
   if (first && respondent) first.querySelector("h2").after(respondent);
@@ -76,12 +87,14 @@ export function renderForm(instrument) {
 
 // The answers given, and the items still to fix (required and unanswered, or out of range: the item
 // objects, so that the volunteer is told their questions in words); with mark, they are outlined.
-export function readForm(form, instrument, mark = true) {
+export function readForm(form, instrument, mark = true, skip = true) {
   const answers = {};
   const missing = [];
   for (const item of instrument.items) {
     const set = form.querySelector(`fieldset[data-item="${CSS.escape(item.code)}"]`);
     if (!set) continue;
+    // An item skipped by an earlier answer is neither required nor sent (the server refuses its answer).
+    if (skip && item.shown_if && !conditionMet(item.shown_if, answers)) continue;
     let value = null;
     if (item.type === "multiple_choice") {
       const checked = [...set.querySelectorAll("input:checked")].map((i) => Number(i.value));
@@ -113,6 +126,14 @@ export function readForm(form, instrument, mark = true) {
   return { answers, missing, respondentType: type ? type.value : instrument.respondent_types[0] };
 }
 
+// Whether the answers given so far meet an item's condition (``shown_if`` of the instrument document).
+export function conditionMet(condition, answers) {
+  const answer = answers[condition.item];
+  if (answer === undefined || answer === null) return false;
+  if (!condition.any_of) return true;
+  return (Array.isArray(answer) ? answer : [answer]).some((value) => condition.any_of.includes(value));
+}
+
 // Put saved answers back into a rendered form (resuming an interview left half-way).
 export function fillForm(form, instrument, answers, respondentType) {
   for (const item of instrument.items) {
@@ -129,4 +150,5 @@ export function fillForm(form, instrument, answers, respondentType) {
   }
   const type = form.querySelector(`input[name="respondent_type"][value="${respondentType}"]`);
   if (type) type.checked = true;
+  if (form.settle) form.settle();
 }
