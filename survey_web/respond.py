@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from survey_api.clients import client_address
 from survey_api.collection.schemas import ResponseIn
-from survey_api.collection.service import LOCAL_TIME, stored_response
+from survey_api.collection.service import stored_response
 from survey_api.db.base import utcnow
 from survey_api.deps import SessionDep, SettingsDep
 from survey_api.errors import Conflict, DomainError, InvalidInput, TooManyRequests
@@ -31,12 +30,12 @@ from survey_api.qr.service import (
 from survey_api.qr.signing import sign, verify
 from survey_api.routing import CommittingRoute
 from survey_api.settings import Settings
-from survey_api.units.service import Closure, PointClosure, closure_of, point_closure
 from survey_web.feedback_pages.texts import REFERENCE_TEXTS
 from survey_web.i18n import TEXTS
 from survey_web.pages import LANGUAGE_COOKIE, Form
 from survey_web.pages import page_language as _language
 from survey_web.respond_form import form_view, read_answers, subtitle
+from survey_web.respond_link import PointClosed, UnitClosed, open_link
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
@@ -51,41 +50,6 @@ def _page(request: Request, name: str, lang: str, status: int = 200, **context: 
     if request.query_params.get("lang") in TEXTS:
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
-
-
-class UnitClosed(LinkProblem):
-    """The link's point belongs to a unit closed by a change of the map (410); the page names the successors."""
-
-    def __init__(self, closure: Closure) -> None:
-        super().__init__("closed", f"{closure.unit_name} closed after {closure.last_day}")
-        self.closure = closure
-
-
-class PointClosed(LinkProblem):
-    """The link's point is switched off (410); the page names where to answer instead."""
-
-    def __init__(self, closure: PointClosure) -> None:
-        super().__init__("revoked", f"{closure.point_name} is switched off")
-        self.closure = closure
-
-
-def _open(
-    session: Session, settings: Settings, point: str, instrument: str, generation: int, signature: str
-) -> OpenLink:
-    """The open link, as :func:`resolve` finds it, unless its point is switched off (:class:`PointClosed`) or
-    its point's unit has closed (:class:`UnitClosed`)."""
-    today = utcnow().astimezone(LOCAL_TIME).date()
-    try:
-        opened = resolve(session, settings, point, instrument, generation, signature)
-    except LinkProblem as exc:
-        ended = point_closure(session, point, today) if exc.reason == "revoked" else None
-        if ended is not None:
-            raise PointClosed(ended) from exc
-        raise
-    closure = closure_of(session, opened.unit, today)
-    if closure is not None:
-        raise UnitClosed(closure)
-    return opened
 
 
 def problem_page(request: Request, lang: str, exc: DomainError) -> HTMLResponse:
@@ -123,7 +87,7 @@ def questionnaire(
     """The questionnaire of a scanned QR code."""
     lang = _language(request)
     try:
-        opened = _open(session, settings, point, instrument, generation, signature)
+        opened = open_link(session, settings, point, instrument, generation, signature)
     except LinkProblem as exc:
         return problem_page(request, lang, exc)
     response = _form_page(
@@ -156,7 +120,7 @@ def answer(
     lang = _language(request)
     values = {key.removeprefix("a:"): [str(v) for v in form.getlist(key)] for key in form}
     try:
-        opened = _open(session, settings, point, instrument, generation, signature)
+        opened = open_link(session, settings, point, instrument, generation, signature)
         _limit(request, settings, f"{point}/{instrument}")
         document = document_of(opened.version)
         payload = ResponseIn(
@@ -217,7 +181,7 @@ def dossier(
     lang = _language(request)
     receipt = str(form.get("receipt", "")).strip()
     try:
-        opened = _open(session, settings, point, instrument, generation, signature)
+        opened = open_link(session, settings, point, instrument, generation, signature)
         _limit(request, settings, f"{point}/{instrument}/dossier")
         check_receipt(session, settings, opened.service_point, receipt)
         response_id = uuid.UUID(str(form.get("response_id", "")))

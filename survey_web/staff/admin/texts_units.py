@@ -1,10 +1,24 @@
-"""The words of the units page's move form and crosswalk, in Vietnamese and English (merged into the admin
-words by ``texts``)."""
+"""The words of the units page (its errors, the move form and the crosswalk), in Vietnamese and English
+(merged into the admin words by ``texts``)."""
 
 from __future__ import annotations
 
 UNIT_TEXTS: dict[str, dict[str, str]] = {
     "vi": {
+        "unit_err_row": "Dòng {row}: {problem}",
+        "unit_err_unit_exists": "Đã có đơn vị với mã này; vui lòng chọn mã khác.",
+        "unit_err_unknown_unit": "Không có đơn vị với mã này; vui lòng kiểm tra mã trong sơ đồ.",
+        "unit_err_unknown_parent": "Không có đơn vị cấp trên với mã này.",
+        "unit_err_parent_not_valid": "Đơn vị cấp trên không có hiệu lực trong suốt thời gian của đơn vị mới.",
+        "unit_err_bad_dates": "Ngày chưa hợp lệ: ngày kết thúc phải sau ngày bắt đầu hiệu lực.",
+        "unit_err_not_valid_on_day": "Đơn vị không có hiệu lực vào ngày đã chọn.",
+        "unit_err_already_closed": "Đơn vị này đã giải thể trước đó.",
+        "unit_err_open_children": "Đơn vị còn đơn vị cấp dưới đang hoạt động; vui lòng xử lý các đơn vị đó trước.",
+        "unit_err_bad_share": "Tỷ lệ phải là một số lớn hơn 0 và không quá 1.",
+        "unit_err_shares_not_one": "Tổng các tỷ lệ phải bằng 1.",
+        "unit_err_successor_not_valid": "Đơn vị kế thừa phải có hiệu lực từ ngày liền sau ngày giải thể.",
+        "unit_err_bad_code": "Mã chỉ gồm chữ thường không dấu, chữ số, dấu gạch ngang hoặc gạch dưới.",
+        "unit_err_bad_kind": "Loại đơn vị chưa hợp lệ.",
         "move_unit": "Chuyển đơn vị sang đơn vị cấp trên khác",
         "move_parent": "Mã đơn vị cấp trên mới (để trống nếu là cấp cao nhất)",
         "move_hint": "Từ ngày hiệu lực, đơn vị thuộc đơn vị cấp trên mới; các ngày trước đó vẫn giữ cấp trên cũ.",
@@ -21,6 +35,20 @@ UNIT_TEXTS: dict[str, dict[str, str]] = {
         "unit_err_parent_below": "Không thể đặt một đơn vị dưới chính nó hoặc dưới đơn vị cấp dưới của nó.",
     },
     "en": {
+        "unit_err_row": "Row {row}: {problem}",
+        "unit_err_unit_exists": "A unit with this code exists already; please choose another code.",
+        "unit_err_unknown_unit": "There is no unit with this code; please check the code in the map.",
+        "unit_err_unknown_parent": "There is no parent unit with this code.",
+        "unit_err_parent_not_valid": "The parent unit is not valid over the whole life of the new unit.",
+        "unit_err_bad_dates": "A date is not valid: the last day must come after the first.",
+        "unit_err_not_valid_on_day": "The unit is not valid on the day chosen.",
+        "unit_err_already_closed": "This unit was closed already.",
+        "unit_err_open_children": "The unit still has open units below it; please deal with those first.",
+        "unit_err_bad_share": "A share must be a number above 0 and at most 1.",
+        "unit_err_shares_not_one": "The shares must add up to 1.",
+        "unit_err_successor_not_valid": "A successor must be valid from the day after the closing day.",
+        "unit_err_bad_code": "A code has only lower-case letters without accents, digits, dashes or underscores.",
+        "unit_err_bad_kind": "This kind of unit is not valid.",
         "move_unit": "Move a unit under another parent",
         "move_parent": "Code of the new parent unit (empty for the top level)",
         "move_hint": "From the day given the unit is under the new parent; earlier days keep the old one.",
