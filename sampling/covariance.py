@@ -16,9 +16,17 @@ import numpy as np
 from ._errors import EstimationError
 from ._util import FloatArray, IntArray, bincount, group_sum
 from .design import Design
-from .variance import included_stages, project_scores, variance_from_unit_totals
+from .variance import UnitTotals, included_stages, project_scores, variance_from_unit_totals
 
-__all__ = ["ScoreBlock", "SparseScores", "domain_mean_scores", "sparse_score_block", "taylor_covariance"]
+__all__ = [
+    "ScoreBlock",
+    "SparseScores",
+    "covariance_from_unit_totals",
+    "domain_covariance_of_scores",
+    "domain_mean_scores",
+    "sparse_score_block",
+    "taylor_covariance",
+]
 
 ScoreBlock = Callable[[int, int], FloatArray]
 """A function giving the score columns ``start:stop`` of every design row (n × (stop - start))."""
@@ -63,7 +71,13 @@ def taylor_covariance(design: Design, scores: FloatArray | ScoreBlock, q: int | 
         def block(start: int, stop: int) -> FloatArray:
             return np.array(arr[:, start:stop])
 
-    totals = _unit_totals(design, block, q)
+    return covariance_from_unit_totals(design, _unit_totals(design, block, q))
+
+
+def covariance_from_unit_totals(design: Design, totals: list[FloatArray]) -> FloatArray:
+    """Design covariance matrix (q × q) from the projected score totals of every sampling unit, one array
+    (units × q) per included stage: the variance rule applied to sums of pairs of columns."""
+    q = totals[0].shape[1]
     variances = variance_from_unit_totals(design, totals)
     cov = np.diag(variances)
     first, second = np.triu_indices(q, 1)
@@ -77,6 +91,18 @@ def taylor_covariance(design: Design, scores: FloatArray | ScoreBlock, q: int | 
         sums = variance_from_unit_totals(design, [t[:, i] + t[:, j] for t in totals])
         cov[i, j] = cov[j, i] = (sums - variances[i] - variances[j]) / 2
     return cov
+
+
+def domain_covariance_of_scores(design: Design, scores: FloatArray, columns: IntArray, q: int) -> FloatArray:
+    """Design covariance of ``q`` domain totals: row i scores ``scores[i]`` in domain ``columns[i]`` (-1:
+    none) and zero in every other. With at most one weighting adjustment the unit totals of the projected
+    scores are summed in one pass (:class:`sampling.variance.UnitTotals`), without a rows × q matrix."""
+    acc = UnitTotals(design, q)
+    if not acc.supported:
+        return taylor_covariance(design, sparse_score_block(columns, scores), q)
+    inside = columns >= 0
+    acc.add_domains(np.where(inside, scores, 0.0), np.where(inside, columns, 0))
+    return covariance_from_unit_totals(design, acc.totals())
 
 
 class SparseScores:

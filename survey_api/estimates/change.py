@@ -22,11 +22,12 @@ from sampling import SamplingError
 from sampling.change import change_from_summaries
 from sampling.contrasts import Contrast, DomainCovariance
 from sampling.index_contrasts import index_domain_covariance
+from survey_api.db.models.responses import MISSING_SCORE
 from survey_api.errors import InvalidInput
 from survey_api.estimates.breakdown import group_values
 from survey_api.estimates.cache import shared_cache
-from survey_api.estimates.compute import index_answers
 from survey_api.estimates.definition import index_definition
+from survey_api.estimates.increments import stack
 from survey_api.estimates.repository import DesignRows
 from survey_api.estimates.schemas import LevelOut
 from survey_api.estimates.scope import Scope
@@ -95,39 +96,55 @@ def change_since(
         return None
     if crosswalked:
         return PeriodChange("independent", change_from_summaries(now, now_se, before, before_se, level=level))
-    selection = scope.selection.over(periods.start, periods.date_to)
-    score_items = scope.version.score_items
-    rows = shared_cache(settings.estimate_cache_mb).rows(session, selection, len(score_items)).rows
-    codes = _period_codes(rows, periods)
     try:
-        design = weigh(
-            session, rows, selection, None, options, lonely_psu=settings.lonely_psu, use_design=weighted
-        ).design
-        if _share_psus(rows, codes):
-            definition = index_definition(scope.document)
-            answers = index_answers(rows.scores, score_items, definition.items)
-            both = index_domain_covariance(
-                answers, definition.items, design, definition, codes, ("current", "previous")
-            )
-            contrast = change_from_summaries(
-                now, now_se, before, before_se, covariance=float(both.covariance[0, 1]), df=both.df, level=level
-            )
-            return PeriodChange("same_psus", contrast)
-        df_now, df_before = design.degrees_of_freedom(codes == 0), design.degrees_of_freedom(codes == 1)
+        relation = _periods_relation(session, scope, settings, options, periods, weighted=weighted)
     except (InvalidInput, SamplingError):  # a design the two periods cannot share: each period's own SEs
         return PeriodChange("independent", change_from_summaries(now, now_se, before, before_se, level=level))
+    if isinstance(relation, DomainCovariance):
+        contrast = change_from_summaries(
+            now, now_se, before, before_se, covariance=float(relation.covariance[0, 1]), df=relation.df, level=level
+        )
+        return PeriodChange("same_psus", contrast)
+    df_now, df_before = relation
     contrast = change_from_summaries(
         now, now_se, before, before_se, current_df=df_now, previous_df=df_before, level=level
     )
     return PeriodChange("independent", contrast)
 
 
-def _period_codes(rows: DesignRows, periods: Periods) -> NDArray[np.int32]:
-    """0 for rows of the current period, 1 for the previous one's, -1 otherwise."""
-    day = rows.observed_on
-    current = (day >= np.datetime64(periods.date_from)) & (day <= np.datetime64(periods.date_to))
-    previous = (day >= np.datetime64(periods.start)) & (day <= np.datetime64(periods.end))
-    return np.where(current, 0, np.where(previous, 1, -1)).astype(np.int32)
+def _periods_relation(
+    session: Session, scope: Scope, settings: Settings, options: Options, periods: Periods, *, weighted: bool
+) -> DomainCovariance | tuple[int, int]:
+    """The two periods as domains of one design over their rows: their covariance when they share PSUs,
+    otherwise each period's df. The rows are the two periods' cached rows stacked (the previous period's
+    first) rather than read a third time; the stacked rows, their weights and the covariance are kept with
+    the current period's rows until either period's rows or the weights change."""
+    score_items = scope.version.score_items
+    cache = shared_cache(settings.estimate_cache_mb)
+    now = cache.rows(session, scope.selection.over(periods.date_from, periods.date_to), len(score_items))
+    before = cache.rows(session, scope.selection.over(periods.start, periods.end), len(score_items)).rows
+    both = now.once(("with the previous period", periods), lambda: stack(before, now.rows), owner=before)
+    codes = np.r_[np.ones(before.n, np.int32), np.zeros(now.rows.n, np.int32)]
+    design = weigh(
+        session,
+        both,
+        scope.selection.over(periods.start, periods.date_to),
+        None,
+        options,
+        lonely_psu=settings.lonely_psu,
+        use_design=weighted,
+        reuse=lambda key, compute: now.once(("with the previous period", periods, key), compute, owner=both),
+    ).design
+    if not _share_psus(both, codes):
+        return design.degrees_of_freedom(codes == 0), design.degrees_of_freedom(codes == 1)
+
+    def covariance() -> DomainCovariance:
+        definition = index_definition(scope.document)
+        return index_domain_covariance(
+            both.scores, score_items, design, definition, codes, ("current", "previous"), missing=MISSING_SCORE
+        )
+
+    return now.once(("period covariance", periods), covariance, owner=design)
 
 
 def _share_psus(rows: DesignRows, codes: NDArray[np.int32]) -> bool:
@@ -140,14 +157,22 @@ def _share_psus(rows: DesignRows, codes: NDArray[np.int32]) -> bool:
 def unit_covariance(estimator: Estimator, *, weighted: bool) -> DomainCovariance | None:
     """The overall % satisfied of every unit of the scope (the ``by=unit`` breakdown's domains, before any
     re-aggregation onto the map) with their covariance over the scope's one weighted design; None without
-    responses. Labels are ``(("domain", unit code),)``."""
+    responses. Labels are ``(("domain", unit code),)``. Kept with the cached rows until they or the weights
+    change."""
     scope, session = estimator.scope, estimator.session
     score_items = scope.version.score_items
-    rows = shared_cache(estimator.settings.estimate_cache_mb).rows(session, scope.selection, len(score_items)).rows
+    cached = shared_cache(estimator.settings.estimate_cache_mb).rows(session, scope.selection, len(score_items))
+    rows = cached.rows
     if rows.n == 0:
         return None
-    weighting, _ = estimator.weights(scope.selection, rows, weighted=weighted)
+    weighting, _ = estimator.weights(scope.selection, rows, weighted=weighted, cached=cached)
     codes, labels = group_values(session, rows, "unit", "month")
-    definition = index_definition(scope.document)
-    answers = index_answers(rows.scores, score_items, definition.items)
-    return index_domain_covariance(answers, definition.items, weighting.design, definition, codes, labels)
+
+    def covariance() -> DomainCovariance:
+        definition = index_definition(scope.document)
+        design = weighting.design
+        return index_domain_covariance(
+            rows.scores, score_items, design, definition, codes, labels, missing=MISSING_SCORE
+        )
+
+    return cached.once(("unit covariance", tuple(labels)), covariance, owner=weighting)

@@ -52,6 +52,30 @@ def merge(
     return rows, insert(old_arrival, new_arrival), moved
 
 
+def stack(first: DesignRows, second: DesignRows) -> DesignRows:
+    """``first``'s rows followed by ``second``'s (new arrays), text columns factorised over both."""
+
+    def labels(a: Labels, b: Labels) -> Labels:
+        levels = tuple(sorted(set(a.levels).union(b.levels)))
+        return Labels(np.concatenate([_recode(a, levels), _recode(b, levels)]), levels)
+
+    def joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
+        return np.concatenate([a, b])
+
+    return DesignRows(
+        joined(first.scores, second.scores),
+        labels(first.stratum, second.stratum),
+        labels(first.psu, second.psu),
+        joined(first.design_weight, second.design_weight),
+        joined(first.fpc, second.fpc),
+        labels(first.sex, second.sex),
+        labels(first.age_group, second.age_group),
+        joined(first.unit_id, second.unit_id),
+        labels(first.channel, second.channel),
+        joined(first.observed_on, second.observed_on),
+    )
+
+
 def _recode(column: Labels, levels: tuple[str, ...]) -> NDArray[np.int32]:
     if column.levels == levels:
         return column.codes
