@@ -12,6 +12,7 @@ from survey_web.feedback_pages.public import router as feedback_public_router
 from survey_web.feedback_pages.staff import router as feedback_staff_router
 from survey_web.feedback_pages.staff_actions import router as feedback_staff_actions_router
 from survey_web.staff.results import router as staff_results_router
+from survey_web.staff.results_report import router as staff_report_router
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
@@ -27,5 +28,6 @@ def home(request: Request, session: SessionDep) -> HTMLResponse:
 router.include_router(feedback_public_router)
 router.include_router(feedback_staff_router)
 router.include_router(feedback_staff_actions_router)
-# The staff results page (/staff/results).
+# The staff results page (/staff/results) and its report files (/staff/results/report).
 router.include_router(staff_results_router)
+router.include_router(staff_report_router)

@@ -13,6 +13,7 @@ from sampling import (
     AnswerSummary,
     Design,
     IndexDefinition,
+    IndexResult,
     SegmentMismatch,
     compute_index,
     compute_index_by,
@@ -34,31 +35,29 @@ def unweighted_levels(scores: NDArray[np.uint8], score_items: Sequence[str], doc
     return levels_out(result, document, min_answers=0, weighted=False)
 
 
-def weighted_levels(
+def weighted_result(
     rows: DesignRows,
     score_items: Sequence[str],
     design: Design,
     document: InstrumentDocument,
     *,
-    min_answers: int,
     summary: AnswerSummary | None = None,
-) -> Levels:
-    """Overall, groups, elements and items with SEs, CIs, design effects and flags.
+) -> IndexResult:
+    """Overall, groups, elements and items with SEs, CIs and design effects, as ``sampling`` gives them.
 
     With ``summary`` (:func:`index_summary` of the rows) the estimate takes one pass over its segments.
     """
     definition = index_definition(document)
-    result = _from_segments_or_rows(
+    return _from_segments_or_rows(
         lambda answers: compute_index(answers, definition.items, design, definition),
         rows,
         score_items,
         definition.items,
         summary,
     )
-    return levels_out(result, document, min_answers=min_answers, weighted=True)
 
 
-def weighted_levels_by(
+def weighted_results_by(
     rows: DesignRows,
     score_items: Sequence[str],
     design: Design,
@@ -66,18 +65,23 @@ def weighted_levels_by(
     groups: NDArray[np.int32],
     n_groups: int,
     *,
-    min_answers: int,
     summary: AnswerSummary | None = None,
-) -> tuple[Levels, list[Levels]]:
-    """:func:`weighted_levels` over all responses and in each domain ``groups == g``, in one pass."""
+) -> tuple[IndexResult, list[IndexResult]]:
+    """:func:`weighted_result` over all responses and in each domain ``groups == g``, in one pass."""
     definition = index_definition(document)
-    whole, parts = _from_segments_or_rows(
+    return _from_segments_or_rows(
         lambda answers: compute_index_by(answers, definition.items, design, definition, groups, n_groups),
         rows,
         score_items,
         definition.items,
         summary,
     )
+
+
+def by_levels(
+    whole: IndexResult, parts: Sequence[IndexResult], document: InstrumentDocument, *, min_answers: int
+) -> tuple[Levels, list[Levels]]:
+    """The levels of :func:`weighted_results_by`'s results, flagged for ``min_answers``."""
     return (
         levels_out(whole, document, min_answers=min_answers, weighted=True),
         [levels_out(part, document, min_answers=min_answers, weighted=True) for part in parts],

@@ -16,13 +16,14 @@ from survey_api.estimates.breakdown import group_values
 from survey_api.estimates.cache import CachedRows, shared_cache
 from survey_api.estimates.change import Periods, change_since, unit_covariance
 from survey_api.estimates.compute import (
+    by_levels,
     grown_summary,
     index_summary,
     unweighted_levels,
-    weighted_levels,
-    weighted_levels_by,
+    weighted_result,
+    weighted_results_by,
 )
-from survey_api.estimates.definition import Levels, empty_levels, index_definition
+from survey_api.estimates.definition import Levels, empty_levels, index_definition, levels_out
 from survey_api.estimates.digest import grown_rows_digest, inputs_digest, rows_digest
 from survey_api.estimates.params import Breakdown, IndexParams, PeriodLength
 from survey_api.estimates.schemas import (
@@ -170,9 +171,13 @@ class Estimator:
                 lambda: index_summary(rows, score_items, definition, None),
                 lambda earlier, moved: grown_summary(earlier, moved, rows, score_items, definition, None),
             )
-            levels = weighted_levels(
-                rows, score_items, weighting.design, document, min_answers=minimum, summary=summary
+            # Kept with the rows and their weights (``once``): a warm request only formats it.
+            result = cached.once(
+                ("result",),
+                lambda: weighted_result(rows, score_items, weighting.design, document, summary=summary),
+                owner=weighting,
             )
+            levels = levels_out(result, document, min_answers=minimum, weighted=True)
             return _Estimate(rows.n, levels, run_out, None)
         codes, labels = group_values(self.session, rows, by, period)
         # Group codes follow the groups' names, but the segments they make do not: the summary is kept.
@@ -181,9 +186,14 @@ class Estimator:
             lambda: index_summary(rows, score_items, definition, codes),
             lambda earlier, moved: grown_summary(earlier, moved, rows, score_items, definition, codes),
         )
-        levels, parts = weighted_levels_by(
-            rows, score_items, weighting.design, document, codes, len(labels), min_answers=minimum, summary=summary
+        whole, results = cached.once(
+            ("result", by, period, tuple(labels)),
+            lambda: weighted_results_by(
+                rows, score_items, weighting.design, document, codes, len(labels), summary=summary
+            ),
+            owner=weighting,
         )
+        levels, parts = by_levels(whole, results, document, min_answers=minimum)
         counts = np.bincount(codes[codes >= 0], minlength=len(labels))
         breakdown = [
             BreakdownOut(

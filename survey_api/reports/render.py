@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from survey_api.reports.model import Report
+from survey_api.reports.periods import Period
 
 ReportFormat = Literal["docx", "pdf", "xlsx"]
 FORMATS: tuple[str, ...] = get_args(ReportFormat)
@@ -13,6 +14,12 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+
+
+def filename(instrument: str, period: Period, format: str, language: str) -> str:
+    """The report's file name: ``bao-cao-sipas-2026-Q3.docx`` (``report-…`` in English; a range's colon as _)."""
+    stem = "report" if language == "en" else "bao-cao"
+    return f"{stem}-{instrument}-{period.code.replace(':', '_')}.{format}"
 
 
 def render(report: Report, format: str) -> bytes:

@@ -10,7 +10,7 @@ from survey_api.deps import AnalystUser, SessionDep, SettingsDep
 from survey_api.errors import InvalidInput
 from survey_api.reports.build import build_report
 from survey_api.reports.periods import parse_period
-from survey_api.reports.render import MEDIA_TYPES, ReportFormat, render
+from survey_api.reports.render import MEDIA_TYPES, ReportFormat, filename, render
 from survey_api.reports.wording import Language
 from survey_api.routing import CommittingRoute
 
@@ -39,8 +39,7 @@ def get_report(
     report = build_report(
         session, instrument=instrument, period=asked, unit=unit, viewer=user, settings=settings, language=language
     )
-    stem = "report" if language == "en" else "bao-cao"
-    name = f"{stem}-{instrument}-{asked.code.replace(':', '_')}.{format}"
+    name = filename(instrument, asked, format, language)
     return Response(
         render(report, format),
         media_type=MEDIA_TYPES[format],

@@ -21,14 +21,19 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class UnitResult:
-    """A unit's index over the period and its change since the previous period."""
+    """A unit's index over the period and its change since the previous period; ``level`` None: the unit is
+    one the results concern but nobody answered there in the period."""
 
     code: str
     name: str
     name_en: str | None
     respondents: int
-    level: LevelOut
+    level: LevelOut | None
     change: Change | None
+
+    @property
+    def answered(self) -> bool:
+        return self.level is not None
 
 
 @dataclass(frozen=True)

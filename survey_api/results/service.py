@@ -1,7 +1,8 @@
 """Compose the staff results page from the index (``estimates.service.indices`` through the reports' own
 rules in ``reports.estimates``): the selection's index, the trend over the periods before it, elements and
 items weakest first, and every unit with its change since the previous period. The unit scope is the
-index's: a unit manager's results hold only their units."""
+index's: a unit manager's results hold only their units. The units the results concern are listed even when
+nobody answered there in the period."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from survey_api.reports.estimates import change_between, index_with_ci, previous
 from survey_api.reports.periods import Period
 from survey_api.results.model import ItemResult, Results, TrendPoint, UnitResult
 from survey_api.settings import Settings
-from survey_api.units.service import units_valid_on, visible_units
+from survey_api.units.service import map_day, subtree, unit_by_code, units_valid_on, valid_on, visible_units
 
 TREND_PERIODS = 6
 
@@ -53,7 +54,13 @@ def results_for(
         trend=_trend(session, index, instrument, period, unit, viewer, settings, trend_periods),
         elements=tuple(_weakest_first(index.elements)),
         items=_items(index, document_of(version).index.elements),
-        units=_units(session, now_units, past_units, settings.min_answers),
+        units=_units(
+            session,
+            now_units,
+            past_units,
+            settings.min_answers,
+            _concerned_units(session, viewer, unit, period, version.instrument.sector),
+        ),
         min_answers=settings.min_answers,
     )
 
@@ -63,6 +70,23 @@ def units_to_choose(session: Session, viewer: User) -> list[OrgUnit]:
     allowed = visible_units(session, viewer)
     units = [u for u in units_valid_on(session, None) if allowed is None or u.id in allowed]
     return sorted(units, key=lambda u: u.name)
+
+
+def _concerned_units(session: Session, viewer: User, unit: str | None, period: Period, sector: str) -> list[OrgUnit]:
+    """The units the results of an instrument of ``sector`` are about, answered or not: those ``viewer`` may
+    choose (``unit`` and the units below it when given) that exist on the period's last day and serve
+    ``sector`` (a unit without a sector, such as a province above its districts, is listed only when it has
+    answers)."""
+    day = map_day(period.last)
+    below: set[int] | None = None
+    if unit is not None:
+        found = unit_by_code(session, unit)
+        below = subtree(session, found.id) if found is not None else set()
+    return [
+        u
+        for u in units_to_choose(session, viewer)
+        if valid_on(u, day) and u.sector == sector and (below is None or u.id in below)
+    ]
 
 
 def _selection(instrument: str, period: Period, unit: str | None) -> dict[str, object]:
@@ -109,8 +133,11 @@ def _items(index: IndicesOut, elements: Sequence[Level]) -> tuple[ItemResult, ..
     return tuple(out)
 
 
-def _units(session: Session, now: IndicesOut, before: IndicesOut, min_answers: int) -> tuple[UnitResult, ...]:
-    """Every unit with answers in the period: enough answers and weakest first, then the others by name."""
+def _units(
+    session: Session, now: IndicesOut, before: IndicesOut, min_answers: int, concerned: Sequence[OrgUnit]
+) -> tuple[UnitResult, ...]:
+    """Every unit with answers in the period (enough answers and weakest first, then the others by name),
+    then every other unit of ``concerned`` by name, without answers."""
     names = {u.code: u for u in units_valid_on(session, None)}
     earlier = {entry.group["unit"]: entry.overall for entry in before.breakdown or []}
     out = []
@@ -131,6 +158,12 @@ def _units(session: Session, now: IndicesOut, before: IndicesOut, min_answers: i
                 change=change,
             )
         )
-    enough = [u for u in out if u.level.satisfied is not None and u.respondents >= min_answers]
+    answered = {u.code for u in out}
+    silent = sorted(
+        (UnitResult(u.code, u.name, u.name_en, 0, None, None) for u in concerned if u.code not in answered),
+        key=lambda u: u.name,
+    )
+    enough = [u for u in out if u.level is not None and u.level.satisfied is not None and u.respondents >= min_answers]
     rest = sorted((u for u in out if u not in enough), key=lambda u: u.name)
-    return tuple(sorted(enough, key=lambda u: (u.level.satisfied or 0.0, u.name)) + rest)
+    ranked = sorted(enough, key=lambda u: ((u.level.satisfied if u.level else None) or 0.0, u.name))
+    return tuple(ranked + rest + silent)

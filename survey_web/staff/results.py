@@ -1,5 +1,6 @@
 """The staff results page (/staff/results): an instrument's index for a period against its target, its trend,
-elements and items weakest first, and every unit with its change since the previous period.
+elements and items weakest first, every unit with its change since the previous period, and links to the
+periodic report of the selection (served by ``results_report``).
 
 Thin: the form is read here, the numbers come from ``survey_api.results`` (the index's own, with the
 signed-in user's unit scope) and ``results_view`` turns them into text, tables and SVG charts.
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from survey_api.collection.service import LOCAL_TIME
 from survey_api.db.base import utcnow
@@ -22,6 +24,7 @@ from survey_api.deps import SessionDep
 from survey_api.errors import Forbidden
 from survey_api.instruments.service import document_of, list_published
 from survey_api.reports.periods import Period, parse_period
+from survey_api.reports.render import FORMATS
 from survey_api.results import results_for, units_to_choose
 from survey_api.units.service import unit_by_code
 from survey_web.i18n import STAFF_TEXTS
@@ -35,6 +38,7 @@ from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=SameOriginRoute)
 RESULTS = "/staff/results"
+REPORT = RESULTS + "/report"
 CUSTOM = "custom"
 PRIVATE = {"Cache-Control": "no-store"}
 # How many periods of each kind the period list offers (any other is reachable with ?period=CODE or dates).
@@ -97,9 +101,23 @@ def _period(chosen: Chosen) -> Period | str:
     return found
 
 
-@router.get(RESULTS, response_class=HTMLResponse)
-def results_page(request: Request, session: SessionDep) -> Response:
-    """The results for the instrument, period and unit chosen (by default the first instrument, this year)."""
+@dataclass(frozen=True)
+class Asked:
+    """A valid selection of a signed-in staff member, with what the page around it needs."""
+
+    user: User
+    lang: str
+    t: dict[str, str]
+    today: date
+    versions: dict[str, str]
+    chosen: Chosen
+    units: list[Any]
+    period: Period
+
+
+def asked(request: Request, session: Session) -> Asked | Response:
+    """The selection in the address, checked against the user's scope; else the answer to give instead: the
+    sign-in page for someone not signed in, the results page saying what to fix for a wrong selection."""
     user = signed_in(request, session)
     if user is None or user.role not in STAFF_ROLES:
         return RedirectResponse("/staff/", status_code=303, headers=PRIVATE)
@@ -126,6 +144,21 @@ def results_page(request: Request, session: SessionDep) -> Response:
     if problem is not None or isinstance(period, str):
         status, key = problem or (422, "bad_period")
         return _render(request, user, t, lang, status, chosen, versions, units, today, error=t[key])
+    return Asked(user, lang, t, today, versions, chosen, units, period)
+
+
+def refuse(request: Request, a: Asked, status: int, key: str) -> HTMLResponse:
+    """The results page with the form as filled in and the message ``key`` saying what to fix."""
+    return _render(request, a.user, a.t, a.lang, status, a.chosen, a.versions, a.units, a.today, error=a.t[key])
+
+
+@router.get(RESULTS, response_class=HTMLResponse)
+def results_page(request: Request, session: SessionDep) -> Response:
+    """The results for the instrument, period and unit chosen (by default the first instrument, this year)."""
+    a = asked(request, session)
+    if isinstance(a, Response):
+        return a
+    user, t, lang, chosen, period = a.user, a.t, a.lang, a.chosen, a.period
     found = results_for(
         session,
         instrument=chosen.instrument,
@@ -137,10 +170,11 @@ def results_page(request: Request, session: SessionDep) -> Response:
     trend_rows, trend_chart = view.trend(found, t, lang)
     element_rows, element_chart = view.elements(found, t, lang)
     unit_rows, unit_chart = view.units(found, t, lang)
+    answered = found.index.overall.satisfied is not None
     shown = {
         "period_label": period.label_en if lang == "en" else period.label_vi,
         "summary": view.summary(found, t, lang),
-        "answered": found.index.overall.satisfied is not None,
+        "answered": answered,
         "trend": trend_rows,
         "trend_chart": trend_chart,
         "elements": element_rows,
@@ -151,8 +185,19 @@ def results_page(request: Request, session: SessionDep) -> Response:
         "units_chart": unit_chart,
         "units_note": t["units_note"].format(n=found.min_answers),
         "method": view.method(found, lang),
+        "downloads": downloads(chosen, t) if answered else [],
     }
-    return _render(request, user, t, lang, 200, chosen, versions, units, today, results=shown)
+    return _render(request, user, t, lang, 200, chosen, a.versions, a.units, a.today, results=shown)
+
+
+def downloads(chosen: Chosen, t: dict[str, str]) -> list[tuple[str, str]]:
+    """(link text, address) of the periodic report of the selection in each format."""
+    query = {"instrument": chosen.instrument, "period": chosen.period}
+    if chosen.period == CUSTOM:
+        query |= {"from": chosen.date_from, "to": chosen.date_to}
+    if chosen.unit:
+        query["unit"] = chosen.unit
+    return [(t[f"report_{kind}"], f"{REPORT}?{urlencode({**query, 'format': kind})}") for kind in FORMATS]
 
 
 def _with_other(

@@ -48,9 +48,12 @@ RESULTS_TEXTS: dict[str, dict[str, str]] = {
         "items_caption": "{n} tiêu chí có tỷ lệ hài lòng thấp nhất",
         "items_more": "Xem {n} tiêu chí còn lại",
         "items_rest": "Các tiêu chí còn lại, thấp nhất trước",
+        "items_all": "Tất cả {n} tiêu chí, thấp nhất trước",
         "code": "Mã",
         "units_title": "Kết quả theo đơn vị",
-        "units_caption": "Các đơn vị: đủ số người trả lời và thấp nhất trước, sau đó các đơn vị ít người trả lời",
+        "units_caption": "Các đơn vị: đủ số người trả lời và thấp nhất trước, sau đó các đơn vị ít người trả lời, "
+        "cuối cùng các đơn vị chưa có câu trả lời",
+        "unit_no_answers": "Chưa có câu trả lời",
         "units_desc": "Biểu đồ thanh: tỷ lệ hài lòng của từng đơn vị với khoảng tin cậy 95% và đường chỉ tiêu; "
         "số liệu có trong bảng ngay dưới biểu đồ.",
         "change_col": "Thay đổi so với kỳ trước (điểm %)",
@@ -73,6 +76,13 @@ RESULTS_TEXTS: dict[str, dict[str, str]] = {
         "unknown_unit": "Không có đơn vị này; vui lòng chọn đơn vị trong danh sách.",
         "forbidden_unit": "Đơn vị này nằm ngoài phạm vi của Ông/Bà; Ông/Bà chỉ xem được kết quả các đơn vị của mình.",
         "no_instruments": "Chưa có phiếu khảo sát nào được công bố.",
+        "report_title": "Tải báo cáo định kỳ",
+        "report_intro": "Báo cáo của phiếu, kỳ và đơn vị đang xem, theo mẫu của Nghị định 30/2020/NĐ-CP:",
+        "report_docx": "Báo cáo dạng văn bản (DOCX)",
+        "report_pdf": "Báo cáo dạng PDF",
+        "report_xlsx": "Báo cáo dạng bảng tính (XLSX)",
+        "report_no_answers": "Chưa có câu trả lời nào cho phiếu này trong kỳ và phạm vi đã chọn, nên chưa có báo cáo.",
+        "bad_format": "Định dạng tệp chưa đúng: hãy chọn DOCX, PDF hoặc XLSX.",
     },
     "en": {
         "results_title": "Survey results",
@@ -119,9 +129,12 @@ RESULTS_TEXTS: dict[str, dict[str, str]] = {
         "items_caption": "The {n} items with the lowest % satisfied",
         "items_more": "Show the other {n} items",
         "items_rest": "The other items, weakest first",
+        "items_all": "All {n} items, weakest first",
         "code": "Code",
         "units_title": "Results by unit",
-        "units_caption": "Units: those with enough answers weakest first, then those with few answers",
+        "units_caption": "Units: those with enough answers weakest first, then those with few answers, then those "
+        "with no answers yet",
+        "unit_no_answers": "No answers yet",
         "units_desc": "Bar chart: % satisfied per unit with its 95% confidence interval and the target line; "
         "the numbers are in the table right below the chart.",
         "change_col": "Change since the previous period (points)",
@@ -144,5 +157,14 @@ RESULTS_TEXTS: dict[str, dict[str, str]] = {
         "unknown_unit": "There is no such unit; please choose one from the list.",
         "forbidden_unit": "This unit is outside your units; you can see only your own units' results.",
         "no_instruments": "No questionnaire has been published yet.",
+        "report_title": "Download the periodic report",
+        "report_intro": "The report of the questionnaire, period and unit shown, in the layout of Decree "
+        "30/2020/ND-CP:",
+        "report_docx": "Report as a document (DOCX)",
+        "report_pdf": "Report as a PDF",
+        "report_xlsx": "Report as a spreadsheet (XLSX)",
+        "report_no_answers": "There are no answers to this questionnaire in the chosen period and units, so there "
+        "is no report yet.",
+        "bad_format": "The file format is not valid: choose DOCX, PDF or XLSX.",
     },
 }

@@ -20,7 +20,8 @@ from survey_web.staff.views import percent
 
 @dataclass(frozen=True)
 class ShareRow:
-    """One row of a table of shares (trend, elements, items, units); ``key`` names it for tests and links."""
+    """One row of a table of shares (trend, elements, items, units); ``key`` names it for tests and links;
+    ``note`` stands in place of the figures (a unit nobody answered in)."""
 
     key: str
     label: str
@@ -28,6 +29,7 @@ class ShareRow:
     ci: str | None
     respondents: str
     extra: Mapping[str, str]
+    note: str | None = None
 
 
 def points(delta: float, lang: str) -> str:
@@ -167,20 +169,27 @@ def items(results: Results, t: Mapping[str, str], lang: str) -> list[ShareRow]:
 
 
 def units(results: Results, t: Mapping[str, str], lang: str) -> tuple[list[ShareRow], Markup | None]:
-    rows = [
-        ShareRow(
-            u.code,
-            name(u.name, u.name_en, lang),
-            percent(u.level.satisfied, lang),
-            ci(u.level, lang),
-            str(u.respondents),
-            {**_change_cells(u.change, t, lang), "flags": _flags(u.level, t, results.min_answers)},
+    """Every unit by name: those with answers with their figures, then those without, saying so."""
+    rows = []
+    answered = [(u, u.level) for u in results.units if u.level is not None]
+    for u in results.units:
+        label = name(u.name, u.name_en, lang)
+        if u.level is None:
+            rows.append(ShareRow(u.code, label, None, None, "0", {}, note=t["unit_no_answers"]))
+            continue
+        rows.append(
+            ShareRow(
+                u.code,
+                label,
+                percent(u.level.satisfied, lang),
+                ci(u.level, lang),
+                str(u.respondents),
+                {**_change_cells(u.change, t, lang), "flags": _flags(u.level, t, results.min_answers)},
+            )
         )
-        for u in results.units
-    ]
-    if not rows:
+    if not answered:
         return rows, None
-    bars = [_bar(name(u.name, u.name_en, lang), u.level, t, lang) for u in results.units]
+    bars = [_bar(name(u.name, u.name_en, lang), level, t, lang) for u, level in answered]
     chart = bar_chart(
         bars,
         title=t["units_title"],

@@ -91,7 +91,8 @@ def test_the_page_shows_the_numbers_of_the_index_api(client: TestClient, answere
         e["group"]["unit"]: e["overall"]
         for e in indices(client, answered.analyst, period.previous(), by="unit")["breakdown"]
     }
-    assert rows(html, "units") == ["d2", "d1", "d3"]  # weakest first; the unit with few answers last
+    # Weakest first; then the unit with few answers; last the unit of the instrument's sector nobody answered in.
+    assert rows(html, "units") == ["d2", "d1", "d3", "test-unit"]
     units = table(html, "units")
     for code, name in NAMES.items():
         assert name in units
