@@ -80,11 +80,17 @@ def load_demo(session: Session, *, responses_per_point: int = 40, seed: int = 20
     """
     versions = {v.instrument.code: v for v in load_official(session)}
     points = _load_units(session)
-    new_map = load_demo_map(session)
-    points.update(_load_new_desks(session))
+    fresh, rng = stored_response(session, _demo_id(0)) is None, random.Random(seed)
     created = 0
-    if stored_response(session, _demo_id(0)) is None:
-        created = _load_responses(session, versions, points, responses_per_point, random.Random(seed))
+    # The district desks' answers (of 2025 H1) are stored before the map that closes their districts: no
+    # answer is taken for a unit on a day after it closed, and these are too old to carry their own day.
+    if fresh:
+        created = _load_responses(session, versions, points, responses_per_point, rng)
+    new_map = load_demo_map(session)
+    desks = _load_new_desks(session)
+    points.update(desks)
+    if fresh:
+        created += _load_responses(session, versions, desks, responses_per_point, rng, start=created)
     summary = f"demo: {len(versions)} instruments, {len(points)} service points, {created} new responses"
     if new_map.created or new_map.closed:
         summary += (
@@ -281,12 +287,15 @@ def _load_responses(
     points: dict[str, tuple[_Point, ServicePoint]],
     per_point: int,
     rng: random.Random,
+    *,
+    start: int = 0,
 ) -> int:
     """Each point's answers: at a district desk in the first half of 2025 (the day they count for set
-    explicitly, being older than a submission may claim), elsewhere in the last 180 days."""
+    explicitly, being older than a submission may claim), elsewhere in the last 180 days; the number stored,
+    their ids counted on from ``start``."""
     now = utcnow()
     districts = {code for code, _name in DISTRICTS}
-    counter = 0
+    counter = start
     backdated: list[dict[str, Any]] = []
     for point, _service_point in points.values():
         for instrument_code in point.instruments:
@@ -316,7 +325,7 @@ def _load_responses(
                 counter += 1
     if backdated:
         session.execute(update(Response), backdated)
-    return counter
+    return counter - start
 
 
 def _demo_id(counter: int) -> uuid.UUID:

@@ -24,23 +24,26 @@ from survey_api.qr.service import (
     LinkProblem,
     OpenLink,
     check_receipt,
+    open_link,
     resolve,
     submit_through_link,
 )
 from survey_api.qr.signing import sign, verify
 from survey_api.routing import CommittingRoute
 from survey_api.settings import Settings
+from survey_api.units.service import PointClosed, UnitClosed
 from survey_web.feedback_pages.texts import REFERENCE_TEXTS
 from survey_web.i18n import TEXTS
 from survey_web.pages import LANGUAGE_COOKIE, Form
 from survey_web.pages import page_language as _language
 from survey_web.respond_form import form_view, read_answers, subtitle
-from survey_web.respond_link import PointClosed, UnitClosed, open_link
 from survey_web.templating import templates
 
 router = APIRouter(include_in_schema=False, route_class=CommittingRoute)
 LINK = "/q/{point}/{instrument}/{generation}/{signature}"
 DEVICE_COOKIE = "sv_device"
+# Why a link opens no form: the link itself, or its point or unit closed (the page names where to answer).
+LINK_REFUSALS = (LinkProblem, PointClosed, UnitClosed)
 
 
 def _page(request: Request, name: str, lang: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -88,7 +91,7 @@ def questionnaire(
     lang = _language(request)
     try:
         opened = open_link(session, settings, point, instrument, generation, signature)
-    except LinkProblem as exc:
+    except LINK_REFUSALS as exc:
         return problem_page(request, lang, exc)
     response = _form_page(
         request,
@@ -188,7 +191,7 @@ def dossier(
     except ValueError:
         return problem_page(request, lang, InvalidInput("the form was damaged on the way; please open the link again"))
     except DomainError as exc:
-        if isinstance(exc, LinkProblem | TooManyRequests) or not exc.errors:
+        if isinstance(exc, (*LINK_REFUSALS, TooManyRequests)) or not exc.errors:
             return problem_page(request, lang, exc)
         return _form_page(
             request,

@@ -18,7 +18,11 @@ router = APIRouter(prefix="/api/v1/responses", tags=["responses"], route_class=C
     "",
     response_model=ResponseOut,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "An identical replay"}, 409: {"description": "Same id, other content"}},
+    responses={
+        200: {"description": "An identical replay"},
+        409: {"description": "Same id, other content"},
+        410: {"description": "The service point is switched off, or its unit closed before the answer's day"},
+    },
 )
 async def submit_response(request: Request, payload: ResponseIn, credentials: BearerCredentials) -> Response:
     """Submit a completed questionnaire (a volunteer's interview, or an admin keying in a paper form);

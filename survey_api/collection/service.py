@@ -21,6 +21,7 @@ from survey_api.fieldwork.interviews import interviewer_assignment
 from survey_api.hashing import canonical_digest
 from survey_api.instruments.document import InstrumentDocument
 from survey_api.plans import cases as plans
+from survey_api.units.service import refuse_closed
 
 LOCAL_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 # A client completion time further from the server's clock than this is not trusted for periods.
@@ -125,7 +126,11 @@ def prepare(
     design: ResponseDesign | None = None,
 ) -> Prepared:
     """The row that stores ``payload`` (``digest`` its fingerprint's), or DomainError when it may not be
-    stored today. Reads only; nothing is written."""
+    stored today. Reads only; nothing is written.
+
+    Every insert path comes through here, so here is where an answer at a switched-off service point, or
+    for a unit on a day after the unit closed, is refused (410, ``units.closures.refuse_closed``); the day
+    is the answer's ``observed_on``, so a tablet's answer given before a closure still syncs after it."""
     values, document = _validated_values(session, payload, digest)
     values["interviewer_id"] = interviewer_id
     if screening is not None:
@@ -148,6 +153,7 @@ def prepare(
             "(or, for an interview, the assignment it was for)",
             errors=[{"item": "service_point", "problem": "required: a response must belong to a unit"}],
         )
+    refuse_closed(session, unit_id=values["unit_id"], point_id=values["service_point_id"], day=values["observed_on"])
     fill_from_answers(document, values["answers"], values)
     return Prepared(values, digest, payload.service_point)
 

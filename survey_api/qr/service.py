@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from survey_api import audit
 from survey_api.collection import service as collection
 from survey_api.collection.schemas import ResponseIn
-from survey_api.collection.service import stored_response
+from survey_api.collection.service import LOCAL_TIME, stored_response
 from survey_api.db.base import utcnow
 from survey_api.db.models import InstrumentVersion, OrgUnit, QrLink, ServicePoint, User
 from survey_api.errors import Conflict, Gone, InvalidInput, NotFound
@@ -19,6 +19,7 @@ from survey_api.instruments import service as instruments
 from survey_api.qr import repository
 from survey_api.qr.signing import keyed_hash, keyed_hashes, link_path, link_signature_valid
 from survey_api.settings import Settings
+from survey_api.units.service import refuse_closed, refuse_closed_point
 
 RECEIPT_PATTERN = re.compile(r"^[A-Za-z0-9./-]{4,40}$")
 
@@ -92,6 +93,23 @@ def resolve(
     if not link_signature_valid(keys, service_point_code, instrument_code, generation, signature):
         raise LinkProblem("tampered", "this survey link is not valid: it may have been mistyped or altered")
     return current_link(session, service_point_code, instrument_code, generation)
+
+
+def open_link(
+    session: Session, settings: Settings, point: str, instrument: str, generation: int, signature: str
+) -> OpenLink:
+    """The open link, as :func:`resolve` finds it, unless its point is switched off or its point's unit has
+    closed (``units.PointClosed`` / ``units.UnitClosed``, 410, naming where to answer instead): the rule every
+    stored answer meets (``units.refuse_closed``), asked before the respondent fills anything in."""
+    today = utcnow().astimezone(LOCAL_TIME).date()
+    try:
+        opened = resolve(session, settings, point, instrument, generation, signature)
+    except LinkProblem as exc:
+        if exc.reason == "revoked":  # the link, or its whole point, is switched off
+            refuse_closed_point(session, point, today)
+        raise
+    refuse_closed(session, unit_id=opened.unit.id, point_id=opened.service_point.id, day=today)
+    return opened
 
 
 def current_link(

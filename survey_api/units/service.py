@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from survey_api.db.models import OrgUnit
 from survey_api.units import repository
 from survey_api.units.changes import NewUnit, close, create, merge, move, rename, split, valid_on
+from survey_api.units.closures import PointClosed, UnitClosed, refuse_closed, refuse_closed_point
 from survey_api.units.demo_map import load_demo_map
 from survey_api.units.importer import ImportSummary, import_csv
 from survey_api.units.maps import (
@@ -33,8 +34,10 @@ __all__ = [
     "CrosswalkRow",
     "ImportSummary",
     "NewUnit",
+    "PointClosed",
     "PointClosure",
     "Source",
+    "UnitClosed",
     "UnitNode",
     "breakdown_on_map",
     "close",
@@ -51,6 +54,8 @@ __all__ = [
     "move",
     "onto_map",
     "point_closure",
+    "refuse_closed",
+    "refuse_closed_point",
     "rename",
     "require_visible",
     "split",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ def test_the_link_of_a_closed_unit_names_its_successors(client: TestClient, clos
     # Nor does a form posted to it store anything.
     posted = client.post(closed_link, data={"response_id": "6f1c7a52-3a5e-4b7e-9a59-2f0f5e0c2d11"})
     assert posted.status_code == 410
+    receipt = {"receipt": "AB-1234", "response_id": str(uuid.uuid4())}
+    dossier = client.post(closed_link + "/dossier", data=receipt, params={"lang": "vi"})
+    assert dossier.status_code == 410 and "Điểm khảo sát này đã dừng" in dossier.text
     with db() as session:
         assert session.scalar(select(func.count()).select_from(Response)) == 0
 

@@ -25,35 +25,47 @@ NEW = date(2025, 7, 1)
 @pytest.fixture
 def changed_map(client: TestClient, db: Db, official: dict[str, int]) -> dict[str, str]:
     """Gia Nghĩa split into two wards (0.6 / 0.4) and Cư Jút become one commune on 2025-07-01, with answers
-    before and after (a few late ones still at Gia Nghĩa's old desk); returns analyst headers."""
+    before and after (a few late ones still at Gia Nghĩa's old desk, stored before the change was recorded:
+    intake refuses them after it); returns analyst headers."""
+
+    def desks(*codes: str) -> None:
+        with db() as session:
+            for code in codes:
+                unit = units.unit_by_code(session, code)
+                assert unit is not None
+                session.add(ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter"))
+
     with db() as session:
         units.create(session, None, NewUnit("dn", "Tỉnh Đắk Nông", "province"), valid_from=date(2004, 1, 1))
         for code in ("gn", "cj"):
             units.create(session, None, NewUnit(code, code, "district", parent="dn"), valid_from=date(2004, 1, 1))
+    desks("gn", "cj")
+    sipas = instrument(client, "sipas")
+    old_map = [
+        ("gn", 5, "2025-03-15", 10),  # H1: Gia Nghĩa all satisfied
+        ("cj", 2, "2025-03-15", 10),  # H1: Cư Jút none
+        ("gn", 2, "2025-08-01", 4),  # late answers at the closed district's desk
+    ]
+    new_map = [("bgn", 4, "2025-09-15", 10), ("ngn", 5, "2025-09-15", 10), ("xcj", 5, "2025-09-15", 10)]
+    _answer_all(client, db, sipas, old_map)
+    with db() as session:
         wards = [
             (NewUnit("bgn", "Bắc Gia Nghĩa", "ward", parent="dn"), 0.6),
             (NewUnit("ngn", "Nam", "ward", parent="dn"), 0.4),
         ]
         units.split(session, None, "gn", wards, valid_from=NEW)
         units.merge(session, None, ["cj"], NewUnit("xcj", "Xã Cư Jút", "commune", parent="dn"), valid_from=NEW)
-        for code in ("gn", "cj", "bgn", "ngn", "xcj"):
-            unit = units.unit_by_code(session, code)
-            assert unit is not None
-            session.add(ServicePoint(code=f"{code}-desk", name=code, unit_id=unit.id, kind="one_stop_counter"))
-    sipas = instrument(client, "sipas")
-    answers = [
-        ("gn", 5, "2025-03-15", 10),  # H1: Gia Nghĩa all satisfied
-        ("cj", 2, "2025-03-15", 10),  # H1: Cư Jút none
-        ("bgn", 4, "2025-09-15", 10),
-        ("ngn", 5, "2025-09-15", 10),
-        ("xcj", 5, "2025-09-15", 10),
-        ("gn", 2, "2025-08-01", 4),  # late answers at the closed district's desk
-    ]
+    desks("bgn", "ngn", "xcj")
+    _answer_all(client, db, sipas, new_map)
+    return {"Authorization": collector(client)["Authorization"]}
+
+
+def _answer_all(client: TestClient, db: Db, sipas: dict[str, Any], answers: list[tuple[str, int, str, int]]) -> None:
+    """``count`` answers of ``value`` at each ``code``'s desk, counted for ``day``."""
     for code, value, day, count in answers:
         ids = [_answer(client, sipas, f"{code}-desk", value) for _ in range(count)]
         with db() as session:
             session.execute(update(Response).where(Response.id.in_(ids)).values(observed_on=date.fromisoformat(day)))
-    return {"Authorization": collector(client)["Authorization"]}
 
 
 def _answer(client: TestClient, sipas: dict[str, Any], point: str, value: int) -> uuid.UUID:
