@@ -229,11 +229,11 @@ class Accumulator:
             self.psu_answers += _indicator(codes, self.nonzero[rows], design.n_psu * self.b) @ ac
         template = self.template
         if template is not None:
-            for k, part in enumerate((sc, ac, vc)):
-                if bucket is None:
-                    template.add(rows, part, offset=k * m, row_weights=wc)
-                else:
-                    self._add_buckets(template, rows, bucket, part, k * m, wc)
+            basis = np.hstack([sc, ac, vc])  # the columns 0:3m at once: one indicator product, not three
+            if bucket is None:
+                template.add(rows, basis, offset=0, row_weights=wc)
+            else:
+                self._add_buckets(template, rows, bucket, basis, 0, wc)
 
     def add_gram(self, rows: IntArray, bucket: IntArray | None, basis: FloatArray) -> None:
         """Accumulate the Gram matrix of the basis ``[s, a, v]`` of a systematic subsample of rows."""
@@ -273,16 +273,24 @@ class Accumulator:
         w, ws, wv, wv2, n, w2 = self.item[:, buckets].sum(axis=1)
         n_resp, w_resp, w2_resp = self.resp[:, buckets].sum(axis=1)
         b = self.b
-        psu_answers = self.psu_answers.reshape(-1, b, self.m)[:, buckets].sum(axis=1)
+
+        def picked(codes_by_bucket: FloatArray) -> FloatArray:
+            """Rows ``code × b + bucket`` summed over ``buckets`` per code (one bucket, or all: no copy first)."""
+            per_code = codes_by_bucket.reshape(-1, b, codes_by_bucket.shape[1])
+            if len(buckets) == 1:
+                return np.ascontiguousarray(per_code[:, buckets[0]])
+            if buckets == list(range(b)):
+                return np.asarray(per_code.sum(axis=1))
+            return np.asarray(per_code[:, buckets].sum(axis=1))
+
+        psu_answers = picked(self.psu_answers)
         totals = None
         if self.template is not None:
             totals = self.template
             if b > 1:
                 totals = copy.copy(self.template)
-                totals.units = [u.reshape(-1, b, u.shape[1])[:, buckets].sum(axis=1) for u in self.template.units]
-                totals.cell_sums = [
-                    c.reshape(-1, b, c.shape[1])[:, buckets].sum(axis=1) for c in self.template.cell_sums
-                ]
+                totals.units = [picked(u) for u in self.template.units]
+                totals.cell_sums = [picked(c) for c in self.template.cell_sums]
                 if isinstance(totals.adj, GregAdjustment):
                     totals.xtb = self.template.xtb[buckets].sum(axis=0)
         gram = self.gram[buckets].sum(axis=0)

@@ -129,10 +129,19 @@ def group_sum(codes: IntArray, values: FloatArray, size: int) -> FloatArray:
     """Sum of ``values`` (1-D or 2-D by columns) within each code ``0..size-1``."""
     if values.ndim == 1:
         return bincount(codes, values, size)
+    if values.shape[1] > _SPARSE_COLUMNS:  # one sparse product instead of a bincount per column
+        from scipy import sparse  # imported here: the estimate command does not need it
+
+        n = codes.shape[0]
+        indicator = sparse.csc_matrix((np.ones(n), np.asarray(codes), np.arange(n + 1)), shape=(size, n))
+        return np.asarray(indicator @ values, dtype=np.float64)
     out = np.empty((size, values.shape[1]), dtype=np.float64)
     for j in range(values.shape[1]):
         out[:, j] = np.bincount(codes, weights=values[:, j], minlength=size)
     return out
+
+
+_SPARSE_COLUMNS = 8
 
 
 def bincount(codes: npt.ArrayLike, weights: npt.ArrayLike | None = None, minlength: int = 0) -> FloatArray:
