@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey_api import migrations
+from survey_api.auth import security
 from survey_api.auth.service import create_user, issue_token
 from survey_api.db.engine import make_engine, transaction
 from survey_api.settings import Settings
@@ -32,6 +34,28 @@ def _admin_engine(url: str) -> Engine:
     return make_engine(make_url(url).set(database="postgres").render_as_string(hide_password=False)).execution_options(
         isolation_level="AUTOCOMMIT"
     )
+
+
+# argon2id at its smallest cost: a staff sign-in in a test then takes microseconds instead of a third of a second.
+# The tests check who gets in, not how hard the hash is to guess; a test about the hash's cost (a sign-in's timing)
+# is marked ``real_password_hashing`` and keeps the production parameters.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_password_hashing: keeps argon2's production cost (other tests get a cheap one)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Cheap password hashes in this process, unless the test is marked ``real_password_hashing``."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(security, "_hasher", FAST_HASHER)
+    security._dummy_hash.cache_clear()  # the unknown-user check hashes with the parameters in force
+    yield
+    security._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")

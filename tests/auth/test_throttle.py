@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.auth.conftest import PASSWORD, SAME_ORIGIN, ClientWith
@@ -65,6 +66,7 @@ def test_the_staff_sign_in_form_is_throttled_too(client_with: ClientWith, person
         assert attempt(client, analyst.username, PASSWORD) == 429, "the API and the pages share the count"
 
 
+@pytest.mark.real_password_hashing
 def test_an_unknown_username_takes_as_long_as_a_wrong_password(
     client_with: ClientWith, person: Callable[..., Person]
 ) -> None:
