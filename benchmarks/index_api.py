@@ -48,7 +48,7 @@ from sqlalchemy import select
 
 from survey_api.auth.service import create_user, issue_token
 from survey_api.db.engine import make_engine, make_sessionmaker, transaction
-from survey_api.db.models import ServicePoint
+from survey_api.db.models import OrgUnit, ServicePoint
 from survey_api.instruments.service import document_of
 
 # export_api.py loads the same data and starts the same server.
@@ -112,8 +112,12 @@ def volunteer(url: str) -> tuple[str, int, str, dict[str, Any]]:
     with transaction(factory) as session:
         version = sipas(session)
         assert version is not None
+        # A desk that still takes answers: its unit open today (the demo map closes some districts in 2025).
         point = session.execute(
-            select(ServicePoint.code, ServicePoint.unit_id).where(ServicePoint.code.like(f"%{DISTRICT_POINTS}"))
+            select(ServicePoint.code, ServicePoint.unit_id)
+            .join(OrgUnit, OrgUnit.id == ServicePoint.unit_id)
+            .where(ServicePoint.code.like(f"%{DISTRICT_POINTS}"), ServicePoint.active, OrgUnit.valid_to.is_(None))
+            .order_by(ServicePoint.code)
         ).first()
         assert point is not None
         user = create_user(session, username=f"bench-v-{uuid.uuid4().hex[:6]}", role="volunteer", unit_id=point[1])
