@@ -235,7 +235,7 @@ def _variances(
         var = variance_from_unit_totals(design, [u @ coef for u in sums.unit_totals.totals()])
         var_s, var_v = var[:n_lv], var[n_lv:]
     w_resp = np.concatenate([sums.w_resp, sums.w_item[item_pos]])
-    quad = np.einsum("kl,kq,ql->l", coef, sums.gram, coef)  # sum_i z_i^2 / w_i per column
+    quad = ((sums.gram.T @ coef) * coef).sum(axis=0)  # sum_i z_i^2 / w_i per column (one product, not einsum)
     ss_s = quad[:n_lv] * w_resp**2
     ss_v = quad[n_lv:] * w_resp**2
     # items exactly, from the sums: sum w a (s - p)^2 and sum w a (v - mu)^2
