@@ -34,7 +34,7 @@ def merge(
         return _append(before, added) if appended else np.insert(before, at, added, axis=0)
 
     def labels(before: Labels, added: Labels) -> Labels:
-        levels = tuple(sorted(set(before.levels).union(added.levels)))
+        levels = _union(before, added)
         return Labels(insert(_recode(before, levels), _recode(added, levels)), levels)
 
     rows = DesignRows(
@@ -56,7 +56,7 @@ def stack(first: DesignRows, second: DesignRows) -> DesignRows:
     """``first``'s rows followed by ``second``'s (new arrays), text columns factorised over both."""
 
     def labels(a: Labels, b: Labels) -> Labels:
-        levels = tuple(sorted(set(a.levels).union(b.levels)))
+        levels = _union(a, b)
         return Labels(np.concatenate([_recode(a, levels), _recode(b, levels)]), levels)
 
     def joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
@@ -74,6 +74,11 @@ def stack(first: DesignRows, second: DesignRows) -> DesignRows:
         labels(first.channel, second.channel),
         joined(first.observed_on, second.observed_on),
     )
+
+
+def _union(a: Labels, b: Labels) -> tuple[str, ...]:
+    """The levels of both columns, sorted as a read factorises them."""
+    return tuple(sorted(set(a.levels).union(b.levels)))
 
 
 def _recode(column: Labels, levels: tuple[str, ...]) -> NDArray[np.int32]:

@@ -135,7 +135,8 @@ async def submission_check(request: Request) -> Response:
 @router.post("/submission")
 async def submission(request: Request) -> Response:
     """A filled-in form (multipart, part ``xml_submission_file``): 201 stored, 202 already stored with the
-    same content, 409 its instanceID stored with other content, 400 not XML, 413 too large, 422 not valid."""
+    same content, 409 its instanceID stored with other content, 400 not XML, 410 its service point switched off
+    or its unit closed before the day it was filled in, 413 too large, 422 not valid."""
     settings = _settings(request)
     limit = settings.openrosa_max_submission_mb * MB
     length = request.headers.get("content-length", "")

@@ -29,7 +29,7 @@ def _february(rows: list[dict[str, str]], lower_every: int) -> list[dict[str, st
     return out
 
 
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """A new, empty row cache for every estimate from now on (as a newly started server has)."""
     fresh = cache.RowsCache(2**30)
     for where in ("survey_api.estimates.service", "survey_api.estimates.change"):
@@ -43,7 +43,7 @@ def test_a_late_answer_of_the_previous_period_changes_the_kept_change(
     analyst = token_for("analyst")
     current = api_rows()
     import_rows(client, _february(api_rows(), 3) + current, analyst)
-    _fresh(monkeypatch)
+    fresh_cache(monkeypatch)
     computed = []
     original = change.index_domain_covariance
     monkeypatch.setattr(change, "index_domain_covariance", lambda *a, **k: computed.append(1) or original(*a, **k))
@@ -56,7 +56,7 @@ def test_a_late_answer_of_the_previous_period_changes_the_kept_change(
     assert len(computed) == 2
     assert warm["responses"] == first["responses"] + 40
     assert warm["change_se"] != pytest.approx(first["change_se"], rel=1e-6)
-    _fresh(monkeypatch)
+    fresh_cache(monkeypatch)
     cold = get(client, analyst, **MARCH)["previous_period"]
     assert warm.keys() == cold.keys()
     for key, value in warm.items():

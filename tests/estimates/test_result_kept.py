@@ -9,18 +9,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from survey_api.estimates import cache, service
+from survey_api.estimates import service
 from tests.conftest import Db
+from tests.estimates.test_period_change_cache import fresh_cache
 from tests.estimates.test_weighted_indices import get, import_rows
 from tests.imports.apidata import api_rows, publish_test_instrument
 
 Headers = Callable[[str], dict[str, str]]
-
-
-def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    fresh = cache.RowsCache(2**30)
-    for where in ("survey_api.estimates.service", "survey_api.estimates.change"):
-        monkeypatch.setattr(f"{where}.shared_cache", lambda _: fresh)
 
 
 @pytest.mark.parametrize("by", [None, "unit"])
@@ -31,7 +26,7 @@ def test_a_warm_estimate_reuses_its_result_until_answers_arrive(
     analyst = token_for("analyst")
     rows = api_rows()
     import_rows(client, rows[:150], analyst)
-    _fresh(monkeypatch)
+    fresh_cache(monkeypatch)
     computed: list[str] = []
     for name in ("weighted_result", "weighted_results_by"):
         original = getattr(service, name)
@@ -46,5 +41,5 @@ def test_a_warm_estimate_reuses_its_result_until_answers_arrive(
     import_rows(client, rows[150:], analyst)
     warm = get(client, analyst, **params)
     assert len(computed) == 3 and warm["responses"] == len(rows)
-    _fresh(monkeypatch)
+    fresh_cache(monkeypatch)
     assert get(client, analyst, **params) == warm

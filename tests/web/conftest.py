@@ -31,3 +31,11 @@ def chromium() -> Iterator[Any]:
 
     with sync_playwright() as playwright:
         yield playwright.chromium
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """A launched chromium, closed after the test."""
+    launched = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()

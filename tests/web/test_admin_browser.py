@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,6 @@ from tests.fieldwork.conftest import PASSWORD, Person
 from tests.fieldwork.conftest import area as area  # fixtures
 from tests.fieldwork.conftest import person as person
 from tests.web.a11y import wcag_violations
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -28,13 +27,6 @@ DESKTOP = {"width": 1280, "height": 900}
 SHOTS = Path("/tmp/shots/h6b")
 DATA = Path(__file__).parents[2] / "survey_api" / "instruments" / "data"
 ADMIN_PAGES = ["users", "points", "instruments", "fieldwork", "units"]
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Iterator[Any]:
-    launched = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
 
 
 def new_page(browser: Any) -> Any:

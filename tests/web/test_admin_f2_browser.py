@@ -3,7 +3,7 @@ its page; WCAG 2.1 AA on both; phone and desktop screenshots in /tmp/shots/f2/."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +15,10 @@ from tests.fieldwork.conftest import Person
 from tests.fieldwork.conftest import area as area  # fixtures
 from tests.fieldwork.conftest import person as person
 from tests.web.a11y import wcag_violations
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.test_admin_browser import DESKTOP, PHONE, new_page, sign_in
 
 pytestmark = pytest.mark.browser
 SHOTS = Path("/tmp/shots/f2")
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Iterator[Any]:
-    launched = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
 
 
 def shoot(page: Any, name: str) -> None:

@@ -4,7 +4,6 @@ staff sign-in page, the tablet app and a printed poster load with no violation r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from survey_api.security_headers import STRICT_CSP
 from tests.conftest import Db
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.qr_helpers import make_point
 
 pytestmark = pytest.mark.browser
@@ -23,13 +21,6 @@ WATCH = (
     "window.__violations = []; document.addEventListener('securitypolicyviolation', "
     "e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
 )
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Iterator[Any]:
-    launched = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from survey_api.settings import Settings
 from survey_web.staff.views import percent
 from tests.conftest import Db
 from tests.web.a11y import wcag_violations
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.results_helpers import PASSWORD, Answered, Staff, answer_two_quarters, indices
 
 pytestmark = pytest.mark.browser
@@ -27,13 +26,6 @@ SHOTS = Path("/tmp/shots/h3")
 @pytest.fixture
 def answered(client: TestClient, db: Db, desks: None, official: dict[str, int], settings: Settings) -> Answered:
     return answer_two_quarters(client, db, settings, utcnow().astimezone(LOCAL_TIME).date())
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    launched = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
 
 
 def open_results(browser: Any, live_server: str, who: Staff, size: dict[str, int], query: str = "") -> Any:

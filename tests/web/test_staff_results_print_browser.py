@@ -17,7 +17,6 @@ from survey_api.db.base import utcnow
 from survey_api.settings import Settings
 from tests.conftest import Db
 from tests.web.a11y import wcag_violations
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.web.results_helpers import Answered, answer_two_quarters, indices
 from tests.web.test_staff_results_browser import DESKTOP, PHONE, open_results
 
@@ -30,13 +29,6 @@ ENGLISH = ("Download", "Report", "report", "answers", "Items", "Unit", "Show", "
 @pytest.fixture
 def answered(client: TestClient, db: Db, desks: None, official: dict[str, int], settings: Settings) -> Answered:
     return answer_two_quarters(client, db, settings, utcnow().astimezone(LOCAL_TIME).date())
-
-
-@pytest.fixture
-def browser(chromium: Any) -> Any:
-    launched = chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
 
 
 def shot(page: Any, name: str) -> None:
