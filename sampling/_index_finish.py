@@ -232,7 +232,7 @@ def _variances(
     else:
         if sums.unit_totals is None:
             raise SamplingError("internal error: unit totals were not accumulated")
-        var = variance_from_unit_totals(design, [u @ coef for u in sums.unit_totals.totals()])
+        var = variance_from_unit_totals(design, [_scores(u, coef) for u in sums.unit_totals.totals()])
         var_s, var_v = var[:n_lv], var[n_lv:]
     w_resp = np.concatenate([sums.w_resp, sums.w_item[item_pos]])
     quad = ((sums.gram.T @ coef) * coef).sum(axis=0)  # sum_i z_i^2 / w_i per column (one product, not einsum)
@@ -246,6 +246,16 @@ def _variances(
     ss_s[n_agg:] = (ws_item * (1 - 2 * pi) + pi * pi * w_item)[item_pos]
     ss_v[n_agg:] = (sums.wv2_item - 2 * mi * wv_item + mi * mi * w_item)[item_pos]
     return var_s, var_v, ss_s, ss_v
+
+
+def _scores(unit_totals: FloatArray, coef: FloatArray) -> FloatArray:
+    """``unit_totals @ coef``, computed only for the units with a total (in a domain, often few of them)."""
+    used = np.flatnonzero(unit_totals.any(axis=1))
+    if 2 * used.shape[0] > unit_totals.shape[0]:
+        return unit_totals @ coef
+    out = np.zeros((unit_totals.shape[0], coef.shape[1]))
+    out[used] = unit_totals[used] @ coef
+    return out
 
 
 def _deff(var: float, ss: float, sw: float, n: int) -> float | None:

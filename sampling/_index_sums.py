@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ._pair_sums import PairSums
 from ._util import FloatArray, IntArray
 from .answer_summary import AnswerSummary, SegmentMismatch, gram_step
 from .design import Design, GregAdjustment, PostStratAdjustment, RakingAdjustment
@@ -107,11 +109,28 @@ def summary_blocks(summary: AnswerSummary) -> Iterator[Block]:
 
 def check_segments(summary: AnswerSummary, attributes: list[tuple[str, npt.NDArray[Any]]]) -> None:
     """Raise unless every row of a segment has its first row's weight, units, cells and domain."""
-    sizes = np.diff(np.r_[summary.starts, summary.n])
     for name, values in attributes:
-        ordered = values[summary.order]
-        if not np.array_equal(ordered, np.repeat(ordered[summary.starts], sizes)):
+        if values.ndim == 1:
+            mixed = _first_mixed_segment(values, summary.order, summary.starts) >= 0
+        else:
+            ordered = values[summary.order]
+            sizes = np.diff(np.r_[summary.starts, summary.n])
+            mixed = not np.array_equal(ordered, np.repeat(ordered[summary.starts], sizes, axis=0))
+        if mixed:
             raise SegmentMismatch(f"the rows of a segment of the answer summary differ in {name}")
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_mixed_segment(values: npt.NDArray[Any], order: IntArray, starts: IntArray) -> int:
+    """The first segment with a row whose value differs from its first row's (-1: none); one pass, no copies."""
+    n_segments, n = starts.shape[0], order.shape[0]
+    for s in range(n_segments):
+        end = starts[s + 1] if s + 1 < n_segments else n
+        first = values[order[starts[s]]]
+        for p in range(starts[s] + 1, end):
+            if values[order[p]] != first:
+                return s
+    return -1
 
 
 @dataclass
@@ -169,16 +188,19 @@ class Accumulator:
         b = n_buckets
         self.item = np.zeros((6, b, m))  # w, ws, wv, wv2, n, w2
         self.resp = np.zeros((3, b, n_agg))  # n, w, w2
-        self.psu_answers = np.zeros((design.n_psu * b if with_se else 0, m))
+        # With buckets, sums per unit are kept for the (unit, bucket) pairs that occur.
+        self.psu_answers = np.zeros((design.n_psu if with_se and b == 1 else 0, m))
+        self.psu_pairs = PairSums(design.n_psu, b, m) if with_se and b > 1 else None
         self.gram = np.zeros((b, 3 * m, 3 * m))
         # deff of aggregated levels needs sum_i z_i^2 / w_i (a Gram matrix of the basis): on a systematic
         # subsample of rows when the exact product would cost more than the budget of gram_step
         self.gram_step = gram_step(design.n, m)
         self.nonzero = (design.weights != 0).astype(np.float64)
         self.template = UnitTotals(design, 3 * m) if fast_se else None
+        self.unit_pairs: list[PairSums] = []
         if self.template is not None and b > 1:
             t = self.template
-            t.units = [np.zeros((u.shape[0] * b, u.shape[1])) for u in t.units]
+            self.unit_pairs = [PairSums(u.shape[0], b, u.shape[1]) for u in t.units]
             t.cell_sums = [np.zeros((c.shape[0] * b, c.shape[1])) for c in t.cell_sums]
             if isinstance(t.adj, GregAdjustment):
                 t.xtb = np.zeros((b, *t.xtb.shape))
@@ -223,10 +245,11 @@ class Accumulator:
             self.item += np.array([ind_w @ ac, ind_w @ sc, ind_w @ vc, vv, ind_1 @ ac, ind_w2 @ ac])
             if rc is not None:
                 self.resp += np.array([ind_1 @ rc, ind_w @ rc, ind_w2 @ rc])
-        b = 0 if bucket is None else bucket
         if self.with_se:
-            codes = design.psu[rows] * self.b + b
-            self.psu_answers += _indicator(codes, self.nonzero[rows], design.n_psu * self.b) @ ac
+            if self.psu_pairs is None or bucket is None:
+                self.psu_answers += _indicator(design.psu[rows], self.nonzero[rows], design.n_psu) @ ac
+            else:
+                self.psu_pairs.add(design.psu[rows], bucket, self.nonzero[rows], ac, slice(None))
         template = self.template
         if template is not None:
             basis = np.hstack([sc, ac, vc])  # the columns 0:3m at once: one indicator product, not three
@@ -253,7 +276,7 @@ class Accumulator:
         b = self.b
         for s in range(t.n_stages):
             st = self.design.stages[s]
-            t.units[s][:, cols] += _indicator(st.unit[rows] * b + bucket, rw, st.n_units * b) @ block
+            self.unit_pairs[s].add(st.unit[rows], bucket, rw, block, cols)
         adj = t.adj
         if isinstance(adj, RakingAdjustment):
             for k, (c, n_cells) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
@@ -283,13 +306,13 @@ class Accumulator:
                 return np.asarray(per_code.sum(axis=1))
             return np.asarray(per_code[:, buckets].sum(axis=1))
 
-        psu_answers = picked(self.psu_answers)
+        psu_answers = self.psu_answers if self.psu_pairs is None else self.psu_pairs.over(buckets)
         totals = None
         if self.template is not None:
             totals = self.template
             if b > 1:
                 totals = copy.copy(self.template)
-                totals.units = [picked(u) for u in self.template.units]
+                totals.units = [pairs.over(buckets) for pairs in self.unit_pairs]
                 totals.cell_sums = [picked(c) for c in self.template.cell_sums]
                 if isinstance(totals.adj, GregAdjustment):
                     totals.xtb = self.template.xtb[buckets].sum(axis=0)

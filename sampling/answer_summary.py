@@ -12,7 +12,7 @@ here as well.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from ._summary_growth import GrownLayout, appended_layout
 from ._util import FloatArray, IntArray
 from .index_definition import IndexDefinition, IndexDefinitionError, as_definition, parse_levels, used_items
 
@@ -44,13 +45,14 @@ class AnswerSummary:
     """Per-segment totals of the answers of ``n`` rows (see the module docstring).
 
     ``order`` lists the rows segment by segment; segment ``s`` is ``order[starts[s]:starts[s + 1]]``.
-    Columns are ``items`` (the items the index uses); ``responded`` has one column per aggregated level
-    of the definition it was made for (``levels``).
+    ``segments`` is each row's segment code, as given. Columns are ``items`` (the items the index uses);
+    ``responded`` has one column per aggregated level of the definition it was made for (``levels``).
     """
 
     n: int
     items: tuple[str, ...]
     levels: tuple[str, ...]
+    segments: npt.NDArray[np.int64]
     order: IntArray
     starts: IntArray
     answered: FloatArray
@@ -97,7 +99,7 @@ def summarise_answers(
         setup.n_levels,
     )
     setup.check(bad, np.arange(setup.n))
-    return setup.summary(setup.totals(counts), responded)
+    return setup.summary(_fields(setup.totals(counts)), responded)
 
 
 def extend_summary(
@@ -114,12 +116,17 @@ def extend_summary(
     rows now at positions ``moved`` (in the order it summarised them), with the same answers and segments.
 
     Only the other rows' answers are read; each earlier segment's totals go to the segment its rows are in
-    now (whole numbers, so the totals are exactly those of one pass over every row). When the rows of an
-    earlier segment are no longer all in one segment, every row is summarised again.
+    now (whole numbers, so the totals are exactly those of one pass over every row). When the new rows were
+    appended and the earlier rows kept their segment codes, the earlier order is extended instead of sorting
+    every row again; when the rows of an earlier segment are no longer all in one segment, every row is
+    summarised again.
     """
-    setup = _Setup.of(
-        codes, item_codes, definition, segments, missing, lambda segment: _grown_order(summary, segment, moved)
-    )
+    segment = np.asarray(segments, dtype=np.int64)
+    if summary.n == len(moved) and np.array_equal(moved, np.arange(summary.n)):
+        layout = appended_layout(summary.order, summary.starts, summary.segments, segment)
+        if layout is not None:
+            return _appended(summary, codes, item_codes, definition, segment, layout, missing)
+    setup = _Setup.of(codes, item_codes, definition, segment, missing)
     if summary.items != setup.used or summary.n != len(moved):
         raise IndexDefinitionError("the earlier summary is of other items or another number of rows")
     segment_of_row = np.empty(setup.n, dtype=np.intp)
@@ -144,27 +151,57 @@ def extend_summary(
     )
     setup.check(bad, rows)
     totals = setup.totals(counts)
-    earlier_totals = np.stack([summary.answered, summary.satisfied, summary.value_sum, summary.value_squares], axis=2)
-    np.add.at(totals, target, earlier_totals)
+    np.add.at(totals, target, _earlier_totals(summary))
     np.add.at(responded, target, summary.responded)
-    return setup.summary(totals, responded)
+    return setup.summary(_fields(totals), responded)
 
 
-def _grown_order(summary: AnswerSummary, segment: npt.NDArray[np.int64], moved: IntArray) -> IntArray | None:
-    """The rows in the order of a stable sort by segment, from ``summary``'s order, when every new row came
-    after the earlier ones and their order is still sorted (segment codes unchanged); None otherwise."""
-    if summary.n == 0 or not np.array_equal(moved, np.arange(summary.n)):
-        return None
-    earlier = summary.order
-    keys = segment[earlier]
-    ties = keys[1:] == keys[:-1]
-    if np.any(keys[1:] < keys[:-1]) or np.any(ties & (earlier[1:] < earlier[:-1])):
-        return None
-    added = np.arange(summary.n, len(segment))
-    added = added[np.argsort(segment[added], kind="stable")]
-    # A new row goes after the earlier rows of its segment (their indices are lower), in index order.
-    grown: IntArray = np.insert(earlier, np.searchsorted(keys, segment[added], side="right"), added)
-    return grown
+def _appended(
+    summary: AnswerSummary,
+    codes: npt.NDArray[np.uint8],
+    item_codes: Sequence[str],
+    definition: IndexDefinition | Mapping[str, Any],
+    segment: npt.NDArray[np.int64],
+    layout: GrownLayout,
+    missing: int,
+) -> AnswerSummary:
+    """:func:`extend_summary` when rows were appended to unchanged segments: only the new rows are counted,
+    each earlier segment's totals move to its place (one segment each, so no two add up)."""
+    setup = _Setup.of(codes, item_codes, definition, segment, missing, layout=(layout.order, layout.starts))
+    if summary.items != setup.used:
+        raise IndexDefinitionError("the earlier summary is of other items or another index")
+    # The new rows are counted in the few segments they are in, then added to the earlier totals.
+    touched, local = np.unique(layout.added_segment, return_inverse=True)
+    counts, added_responded, bad = _segment_counts(
+        setup.answers_of(layout.added),
+        np.arange(len(layout.added)),
+        local.reshape(-1),
+        len(touched),
+        setup.value_index,
+        len(setup.values),
+        setup.level_masks,
+        setup.n_levels,
+    )
+    setup.check(bad, layout.added)
+    added_totals = setup.totals(counts)
+    earlier = (summary.answered, summary.satisfied, summary.value_sum, summary.value_squares, summary.responded)
+    grown = []
+    for k, before in enumerate(earlier):
+        totals = np.zeros((len(setup.starts), before.shape[1]))
+        totals[layout.earlier_at] = before
+        totals[touched] += added_totals[:, :, k] if k < 4 else added_responded
+        grown.append(totals)
+    return setup.summary(grown[:4], grown[4], earlier=summary)
+
+
+def _fields(totals: FloatArray) -> list[FloatArray]:
+    """Segments × items × 4 totals as four segments × items arrays."""
+    return [np.ascontiguousarray(totals[:, :, k]) for k in range(4)]
+
+
+def _earlier_totals(summary: AnswerSummary) -> FloatArray:
+    """Segments × items × (answered, satisfied, sum of values, sum of squares) of ``summary``."""
+    return np.stack([summary.answered, summary.satisfied, summary.value_sum, summary.value_squares], axis=2)
 
 
 @dataclass(frozen=True)
@@ -180,15 +217,20 @@ class _Setup:
     values: list[float]
     satisfied: frozenset[float]
     missing: int
+    segment: npt.NDArray[np.int64]
     order: IntArray
     starts: IntArray
-    segment_of: IntArray
     value_index: IntArray
     level_masks: npt.NDArray[np.uint64]
 
     @property
     def n_levels(self) -> int:
         return len(self.levels)
+
+    @functools.cached_property
+    def segment_of(self) -> IntArray:
+        """The segment of each row, in segment order."""
+        return np.repeat(np.arange(len(self.starts)), np.diff(np.r_[self.starts, self.n]))
 
     @functools.cached_property
     def answers(self) -> npt.NDArray[np.uint8]:
@@ -207,8 +249,10 @@ class _Setup:
         definition: IndexDefinition | Mapping[str, Any],
         segments: npt.ArrayLike,
         missing: int,
-        known_order: Callable[[npt.NDArray[np.int64]], IntArray | None] | None = None,
+        layout: tuple[IntArray, IntArray] | None = None,
     ) -> _Setup:
+        """What summarising ``codes`` per ``segments`` needs; ``layout``: the rows' order and the segments'
+        starts, when known (otherwise a stable sort by segment gives them)."""
         if codes.ndim != 2 or codes.shape[1] != len(item_codes) or codes.dtype != np.uint8:
             shape = f"{codes.dtype} {codes.shape}"
             raise IndexDefinitionError(f"answer codes must be rows × {len(item_codes)} uint8, got {shape}")
@@ -223,12 +267,12 @@ class _Setup:
         columns = [position[c] for c in used]
         values = _scale_values(definition)
 
-        order = known_order(segment) if known_order is not None else None
-        if order is None:
+        if layout is not None:
+            order, starts = layout
+        else:
             order = np.argsort(segment, kind="stable")
-        ordered = segment[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
-        segment_of = np.cumsum(np.r_[False, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
+            ordered = segment[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if n else np.empty(0, np.intp)
 
         aggregated = [lv for lv in levels if lv.kind != "item"]
         column_of = {c: k for k, c in enumerate(used)}
@@ -247,9 +291,9 @@ class _Setup:
             values,
             frozenset(float(v) for v in definition.satisfied),
             missing,
+            segment,
             order,
             starts,
-            segment_of,
             value_index,
             level_masks,
         )
@@ -258,7 +302,7 @@ class _Setup:
         """Segments × items × (answered, satisfied, sum of values, sum of squares) from the value counts."""
         per_value = np.array([[1.0, float(v in self.satisfied), v, v * v] for v in self.values])
         totals: FloatArray = counts.reshape(-1, len(self.values)).astype(np.float64) @ per_value
-        return totals.reshape(len(self.starts), len(self.used), 4)
+        return totals.reshape(counts.shape[0], len(self.used), 4)
 
     def check(self, bad: IntArray, rows: IntArray) -> None:
         """Raise for the first invalid code the kernel met (``bad``: its position in ``rows`` and item)."""
@@ -270,28 +314,42 @@ class _Setup:
                 f"scale {self.values[0]:g}–{self.values[-1]:g}"
             )
 
-    def summary(self, totals: FloatArray, responded: FloatArray) -> AnswerSummary:
+    def summary(
+        self, fields: Sequence[FloatArray], responded: FloatArray, *, earlier: AnswerSummary | None = None
+    ) -> AnswerSummary:
+        """The summary of these totals (segments × items: answered, satisfied, sum of values, of squares), with
+        the Gram subsample's basis (``earlier``: a summary of the first rows, whose subsample is kept when the
+        sampling step is the same)."""
         step = gram_step(self.n, len(self.used))
         gram_rows = np.arange(0, self.n, step, dtype=np.intp)
-        sample = self.answers_of(gram_rows)
-        answered_sample = sample != self.missing
-        value_sample = np.where(answered_sample, sample, 0).astype(np.float64)
-        satisfied_sample = np.isin(value_sample, list(self.satisfied)) & answered_sample
-        gram_basis = np.hstack([satisfied_sample, answered_sample, value_sample]).astype(np.float64)
+        if earlier is not None and gram_step(earlier.n, len(self.used)) == step:
+            # The same step: the earlier subsample is the first rows of this one.
+            gram_basis = np.vstack([earlier.gram_basis, self._basis(gram_rows[len(earlier.gram_rows) :])])
+        else:
+            gram_basis = self._basis(gram_rows)
         return AnswerSummary(
             n=self.n,
             items=self.used,
             levels=self.levels,
+            segments=self.segment,
             order=self.order.astype(np.intp),
             starts=self.starts.astype(np.intp),
-            answered=np.ascontiguousarray(totals[:, :, 0]),
-            satisfied=np.ascontiguousarray(totals[:, :, 1]),
-            value_sum=np.ascontiguousarray(totals[:, :, 2]),
-            value_squares=np.ascontiguousarray(totals[:, :, 3]),
+            answered=fields[0],
+            satisfied=fields[1],
+            value_sum=fields[2],
+            value_squares=fields[3],
             responded=responded,
             gram_rows=gram_rows,
             gram_basis=gram_basis,
         )
+
+    def _basis(self, rows: IntArray) -> FloatArray:
+        """Rows × [satisfied, answered, value] of the used items."""
+        sample = self.answers_of(rows)
+        answered_sample = sample != self.missing
+        value_sample = np.where(answered_sample, sample, 0).astype(np.float64)
+        satisfied_sample = np.isin(value_sample, list(self.satisfied)) & answered_sample
+        return np.hstack([satisfied_sample, answered_sample, value_sample]).astype(np.float64)
 
 
 def _scale_values(definition: IndexDefinition) -> list[float]:

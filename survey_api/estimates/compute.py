@@ -4,6 +4,7 @@ unweighted (each response weighs 1, no SEs) or with a weighted design (SEs, CIs,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -23,7 +24,7 @@ from sampling import (
 from survey_api.db.models.responses import MISSING_SCORE
 from survey_api.estimates.definition import Levels, index_definition, levels_out
 from survey_api.estimates.repository import DesignRows
-from survey_api.estimates.segments import segment_codes
+from survey_api.estimates.segments import code_levels, segment_codes
 from survey_api.instruments.document import InstrumentDocument
 
 T = TypeVar("T")
@@ -120,31 +121,58 @@ def index_answers(scores: NDArray[np.uint8], score_items: Sequence[str], items: 
     return answers
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The index's answers summed per segment of alike responses (None: segments would be single rows), and
+    what the rows' segment codes were made with (:func:`segments.code_levels`)."""
+
+    answers: AnswerSummary | None
+    levels: tuple[tuple[str, ...], ...]
+
+
 def index_summary(
-    rows: DesignRows, score_items: Sequence[str], definition: IndexDefinition, groups: NDArray[np.int32] | None
-) -> AnswerSummary | None:
-    """The index's answers summed per segment of alike responses (with the same ``groups``, if any); None
-    when segments would be single rows."""
+    rows: DesignRows,
+    score_items: Sequence[str],
+    definition: IndexDefinition,
+    groups: NDArray[np.int32] | None,
+    group_names: Sequence[str] | None = None,
+) -> Summary:
+    """The index's answers summed per segment of alike responses (with the same ``groups``, named
+    ``group_names``, if any)."""
+    levels = code_levels(rows, group_names)
     segments = segment_codes(rows, groups)
     if segments is None:
-        return None
+        return Summary(None, levels)
     position = {code: i for i, code in enumerate(score_items)}
     answers = np.take(rows.scores, [position[code] for code in definition.items], axis=1)
-    return summarise_answers(answers, definition.items, definition, segments, missing=MISSING_SCORE)
+    return Summary(summarise_answers(answers, definition.items, definition, segments, missing=MISSING_SCORE), levels)
 
 
 def grown_summary(
-    earlier: AnswerSummary | None,
+    earlier: Summary,
     moved: NDArray[np.intp],
     rows: DesignRows,
     score_items: Sequence[str],
     definition: IndexDefinition,
     groups: NDArray[np.int32] | None,
-) -> AnswerSummary | None:
-    """:func:`index_summary` of ``rows``, given the summary of the rows now at ``moved`` (``earlier``): only
-    the other rows' answers are read (``sampling.extend_summary``), with the same result."""
-    segments = segment_codes(rows, groups)
-    if earlier is None or segments is None:
-        return index_summary(rows, score_items, definition, groups)
+    group_names: Sequence[str] | None = None,
+) -> Summary:
+    """:func:`index_summary` of ``rows``, given the summary of the rows now at ``moved`` (``earlier``;
+    ascending, as ``increments.merge`` gives them): only the other rows' answers are read
+    (``sampling.extend_summary``), with the same result. When rows were only appended and the codes of the
+    text columns and groups stand for what they stood for, only the new rows' segment codes are computed."""
+    summarised = earlier.answers
+    if summarised is None:
+        return index_summary(rows, score_items, definition, groups, group_names)
+    levels = code_levels(rows, group_names)
+    appended = len(moved) == 0 or int(moved[-1]) == len(moved) - 1
+    if appended and levels == earlier.levels:
+        added = segment_codes(rows, groups, start=summarised.n)
+        segments = None if added is None else np.concatenate([summarised.segments, added])
+    else:
+        segments = segment_codes(rows, groups)
+    if segments is None:
+        return Summary(None, levels)
     # Every stored answer byte: only the new rows' (and a subsample's) are read.
-    return extend_summary(earlier, rows.scores, score_items, definition, segments, moved, missing=MISSING_SCORE)
+    grown = extend_summary(summarised, rows.scores, score_items, definition, segments, moved, missing=MISSING_SCORE)
+    return Summary(grown, levels)

@@ -174,7 +174,7 @@ class Estimator:
             # Kept with the rows and their weights (``once``): a warm request only formats it.
             result = cached.once(
                 ("result",),
-                lambda: weighted_result(rows, score_items, weighting.design, document, summary=summary),
+                lambda: weighted_result(rows, score_items, weighting.design, document, summary=summary.answers),
                 owner=weighting,
             )
             levels = levels_out(result, document, min_answers=minimum, weighted=True)
@@ -183,13 +183,13 @@ class Estimator:
         # Group codes follow the groups' names, but the segments they make do not: the summary is kept.
         summary = cached.memo(
             ("summary", by, period),
-            lambda: index_summary(rows, score_items, definition, codes),
-            lambda earlier, moved: grown_summary(earlier, moved, rows, score_items, definition, codes),
+            lambda: index_summary(rows, score_items, definition, codes, labels),
+            lambda earlier, moved: grown_summary(earlier, moved, rows, score_items, definition, codes, labels),
         )
         whole, results = cached.once(
             ("result", by, period, tuple(labels)),
             lambda: weighted_results_by(
-                rows, score_items, weighting.design, document, codes, len(labels), summary=summary
+                rows, score_items, weighting.design, document, codes, len(labels), summary=summary.answers
             ),
             owner=weighting,
         )

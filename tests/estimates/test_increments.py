@@ -19,7 +19,8 @@ from sqlalchemy import insert, select, text, update
 
 import sampling
 from sampling import AnswerSummary, extend_summary, summarise_answers
-from sampling.answer_summary import _grown_order
+from sampling._summary_growth import appended_layout
+from sampling.answer_summary import gram_step
 from survey_api.db.engine import make_engine
 from survey_api.db.models import Response, ResponseRevision
 from survey_api.db.models.responses import MISSING_SCORE
@@ -294,7 +295,36 @@ def test_a_summary_extended_with_the_rows_that_arrived_is_the_summary_of_every_r
     grown = extend_summary(earlier, answers, items, definition, segments, moved, missing=MISSING_SCORE)
     whole = summarise_answers(answers, items, definition, segments, missing=MISSING_SCORE)
     # Rows appended to unchanged segments: the earlier order is extended, not sorted again.
-    assert (_grown_order(earlier, segments, moved) is not None) == (appended and not collide)
+    grows = appended_layout(earlier.order, earlier.starts, earlier.segments, segments)
+    assert (grows is not None and np.array_equal(moved, np.arange(len(moved)))) == (appended and not collide)
     for name in AnswerSummary.__dataclass_fields__:
         a, b = getattr(grown, name), getattr(whole, name)
         assert (np.array_equal(a, b) and a.dtype == b.dtype) if isinstance(a, np.ndarray) else a == b, name
+
+
+def test_a_summary_grown_by_many_appends_is_the_summary_of_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(4)
+    definition = index_definition(InstrumentDocument.model_validate(DOCUMENT))
+    items = list(definition.items)
+    # A small budget samples every 2nd row for the Gram matrix, every 3rd from 3,000 rows on.
+    monkeypatch.setattr("sampling.answer_summary._GRAM_BUDGET", 2000 * (3 * len(items)) ** 2 / 1.5)
+    answers = rng.integers(1, 6, (3000, len(items))).astype(np.uint8)
+    answers[rng.random(answers.shape) < 0.1] = MISSING_SCORE
+    # Designed rows share segments; rows arriving later bring codes below, between and above theirs, and
+    # some join earlier segments.
+    segments = np.r_[rng.integers(100, 200, 2000) * 10, rng.integers(0, 3000, 1000)]
+    summary = summarise_answers(answers[:2000], items, definition, segments[:2000], missing=MISSING_SCORE)
+    steps = [gram_step(2000, len(items))]
+    for end in (2001, 2002, 2100, 2500, 3000):
+        n = summary.n
+        grown = extend_summary(
+            summary, answers[:end], items, definition, segments[:end], np.arange(n), missing=MISSING_SCORE
+        )
+        assert appended_layout(summary.order, summary.starts, summary.segments, segments[:end]) is not None
+        whole = summarise_answers(answers[:end], items, definition, segments[:end], missing=MISSING_SCORE)
+        for name in AnswerSummary.__dataclass_fields__:
+            a, b = getattr(grown, name), getattr(whole, name)
+            assert (np.array_equal(a, b) and a.dtype == b.dtype) if isinstance(a, np.ndarray) else a == b, name
+        summary = grown
+        steps.append(gram_step(end, len(items)))
+    assert steps == [2, 2, 2, 2, 2, 3]  # the subsample was kept, then drawn again

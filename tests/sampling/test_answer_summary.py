@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sampling import AnswerSummary, compute_index, compute_index_by, poststratify, rake, summarise_answers
+from sampling import AnswerSummary, calibrate, compute_index, compute_index_by, poststratify, rake, summarise_answers
 from sampling.indices import IndexDefinitionError
 
 from .test_index_by import DEFINITION, ITEMS, data, same
@@ -22,7 +22,7 @@ def segments_of(*columns: np.ndarray) -> np.ndarray:
     )[1]
 
 
-@pytest.mark.parametrize("adjustment", ["none", "poststratify", "rake"])
+@pytest.mark.parametrize("adjustment", ["none", "poststratify", "rake", "calibrate"])
 @pytest.mark.parametrize("chunked", [False, True])
 def test_summary_equals_rows(adjustment: str, chunked: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     if chunked:  # several blocks of rows and of segments, and the Gram matrix on a subsample
@@ -33,6 +33,9 @@ def test_summary_equals_rows(adjustment: str, chunked: bool, monkeypatch: pytest
         design = poststratify(design, [sex], {"0": 700.0, "1": 800.0})
     if adjustment == "rake":
         design = rake(design, [sex, age], [{"0": 700.0, "1": 800.0}, {"0": 500.0, "1": 500.0, "2": 500.0}]).design
+    if adjustment == "calibrate":  # the segments' rows share calibration variables (a rows × 2 attribute)
+        x = np.column_stack([np.ones(design.n), (sex == "1").astype(float)])
+        design = calibrate(design, x, [1500.0, 800.0]).design
     segments = segments_of(design.psu, sex, age, groups)
     summary = summarise_answers(codes_of(answers), ITEMS, DEFINITION, segments)
     assert isinstance(summary, AnswerSummary)
