@@ -90,4 +90,7 @@ def test_phone_and_english(browser: Any, live_server: str, answered: Answered, s
         assert not [word for word in ENGLISH if word in body]
     shot(page, f"results-{'phone' if size == PHONE else 'desktop'}-{lang}.png")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # The units table's title stays on the screen while the table scrolls sideways in its box.
+    title = page.locator("#units-caption").bounding_box()
+    assert title is not None and title["x"] >= 0 and title["x"] + title["width"] <= size["width"]
     assert wcag_violations(page) == []

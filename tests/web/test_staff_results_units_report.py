@@ -99,7 +99,8 @@ def test_every_item_is_in_the_printed_table(client: TestClient, answered: Answer
     printed = rows(html, "items-all")
     assert sorted(printed) == sorted(i["code"] for i in api["items"])
     assert printed[:10] == rows(html, "items") and printed[10:] == rows(html, "items-rest")
-    assert re.search(r'<div class="print-only">\s*<div class="scroll"[^>]*>\s*<table id="items-all">', html)
+    title = r'<p class="table-title" id="items-all-caption"[^>]*>[^<]+</p>'
+    assert re.search(rf'<div class="print-only">\s*{title}\s*<div class="scroll"[^>]*>\s*<table id="items-all">', html)
     css = client.get("/static/staff/results.css").text
     assert ".print-only{display:none}" in css
     assert re.search(r"@media print\{[^}]*\.screen-only[^}]*\{display:none\}\s*\.print-only\{display:block\}", css)
