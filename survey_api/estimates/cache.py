@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy.orm import Session
 
-from survey_api.estimates.increments import merge
+from survey_api.estimates.increments import merge, with_room
 from survey_api.estimates.repository import ChangedMeanwhile, DesignRows, Mark, read_rows
 from survey_api.estimates.selection import Selection
 
@@ -116,7 +116,7 @@ class RowsCache:
         for attempt in range(_ATTEMPTS):
             try:
                 rows, arrival, mark = read_rows(session, selection, width)
-                return CachedRows(rows, arrival, mark)
+                return CachedRows(*with_room(rows, arrival), mark)
             except ChangedMeanwhile:
                 if attempt == _ATTEMPTS - 1:
                     raise

@@ -52,6 +52,31 @@ def merge(
     return rows, insert(old_arrival, new_arrival), moved
 
 
+def with_room(rows: DesignRows, arrival: NDArray[np.int64]) -> tuple[DesignRows, NDArray[np.int64]]:
+    """The same rows, each array at the start of a buffer with room for rows to come: the first merge then
+    writes the new rows in place instead of copying every row (done once, when the rows are read whole)."""
+
+    def roomy(array: NDArray[Any]) -> NDArray[Any]:
+        return _append(array, array[:0])
+
+    def labels(column: Labels) -> Labels:
+        return Labels(roomy(column.codes), column.levels)
+
+    grown = DesignRows(
+        roomy(rows.scores),
+        labels(rows.stratum),
+        labels(rows.psu),
+        roomy(rows.design_weight),
+        roomy(rows.fpc),
+        labels(rows.sex),
+        labels(rows.age_group),
+        roomy(rows.unit_id),
+        labels(rows.channel),
+        roomy(rows.observed_on),
+    )
+    return grown, roomy(arrival)
+
+
 def stack(first: DesignRows, second: DesignRows) -> DesignRows:
     """``first``'s rows followed by ``second``'s (new arrays), text columns factorised over both."""
 

@@ -26,7 +26,7 @@ from survey_api.db.models import Response, ResponseRevision
 from survey_api.db.models.responses import MISSING_SCORE
 from survey_api.estimates import cache, compute
 from survey_api.estimates.definition import index_definition
-from survey_api.estimates.increments import merge
+from survey_api.estimates.increments import merge, with_room
 from survey_api.estimates.repository import DesignRows, Labels, read_rows, take
 from survey_api.estimates.selection import Selection
 from survey_api.instruments.document import InstrumentDocument
@@ -263,6 +263,23 @@ def test_merging_gives_the_arrays_of_one_read_of_everything(interleaved: bool) -
     merged, merged_arrival, moved = merge(old, arrival[seen], new, arrival[~seen])
     assert _equal(merged, _refactorised(whole)) and np.array_equal(merged_arrival, arrival)
     assert np.array_equal(moved, np.flatnonzero(seen))
+
+
+def test_rows_read_whole_take_the_first_arrivals_in_place() -> None:
+    rng = np.random.default_rng(6)
+    whole = _refactorised(_rows(rng, 400, ("p", "q")))
+    arrival = np.arange(400)
+    old, new = take(whole, np.arange(390)), take(whole, np.arange(390, 400))
+    roomy, roomy_arrival = with_room(old, arrival[:390])
+    assert _equal(roomy, old) and np.array_equal(roomy_arrival, arrival[:390])
+    merged, merged_arrival, _ = merge(roomy, roomy_arrival, new, arrival[390:])
+    assert _equal(merged, whole) and np.array_equal(merged_arrival, arrival)
+    # Written after the rows read, not copied with them.
+    for name in ("scores", "design_weight", "unit_id", "observed_on"):
+        assert np.shares_memory(getattr(merged, name), getattr(roomy, name)), name
+    assert np.shares_memory(merged.psu.codes, roomy.psu.codes) and np.shares_memory(merged_arrival, roomy_arrival)
+    # Rows read whole without room are copied by the first merge.
+    assert not np.shares_memory(merge(old, arrival[:390], new, arrival[390:])[0].scores, old.scores)
 
 
 def _refactorised(rows: DesignRows) -> DesignRows:
