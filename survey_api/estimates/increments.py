@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,19 +38,7 @@ def merge(
         levels = _union(before, added)
         return Labels(insert(_recode(before, levels), _recode(added, levels)), levels)
 
-    rows = DesignRows(
-        insert(old.scores, new.scores),
-        labels(old.stratum, new.stratum),
-        labels(old.psu, new.psu),
-        insert(old.design_weight, new.design_weight),
-        insert(old.fpc, new.fpc),
-        labels(old.sex, new.sex),
-        labels(old.age_group, new.age_group),
-        insert(old.unit_id, new.unit_id),
-        labels(old.channel, new.channel),
-        insert(old.observed_on, new.observed_on),
-    )
-    return rows, insert(old_arrival, new_arrival), moved
+    return _each_field(insert, labels, old, new), insert(old_arrival, new_arrival), moved
 
 
 def with_room(rows: DesignRows, arrival: NDArray[np.int64]) -> tuple[DesignRows, NDArray[np.int64]]:
@@ -62,19 +51,7 @@ def with_room(rows: DesignRows, arrival: NDArray[np.int64]) -> tuple[DesignRows,
     def labels(column: Labels) -> Labels:
         return Labels(roomy(column.codes), column.levels)
 
-    grown = DesignRows(
-        roomy(rows.scores),
-        labels(rows.stratum),
-        labels(rows.psu),
-        roomy(rows.design_weight),
-        roomy(rows.fpc),
-        labels(rows.sex),
-        labels(rows.age_group),
-        roomy(rows.unit_id),
-        labels(rows.channel),
-        roomy(rows.observed_on),
-    )
-    return grown, roomy(arrival)
+    return _each_field(roomy, labels, rows), roomy(arrival)
 
 
 def stack(first: DesignRows, second: DesignRows) -> DesignRows:
@@ -87,18 +64,16 @@ def stack(first: DesignRows, second: DesignRows) -> DesignRows:
     def joined(a: NDArray[Any], b: NDArray[Any]) -> NDArray[Any]:
         return np.concatenate([a, b])
 
-    return DesignRows(
-        joined(first.scores, second.scores),
-        labels(first.stratum, second.stratum),
-        labels(first.psu, second.psu),
-        joined(first.design_weight, second.design_weight),
-        joined(first.fpc, second.fpc),
-        labels(first.sex, second.sex),
-        labels(first.age_group, second.age_group),
-        joined(first.unit_id, second.unit_id),
-        labels(first.channel, second.channel),
-        joined(first.observed_on, second.observed_on),
-    )
+    return _each_field(joined, labels, first, second)
+
+
+def _each_field(array: Callable[..., NDArray[Any]], labels: Callable[..., Labels], *parts: DesignRows) -> DesignRows:
+    """Rows whose every column is ``array`` (text columns: ``labels``) of that column of each of ``parts``."""
+    fields: dict[str, Any] = {}
+    for name in DesignRows.__dataclass_fields__:
+        columns = [getattr(part, name) for part in parts]
+        fields[name] = labels(*columns) if isinstance(columns[0], Labels) else array(*columns)
+    return DesignRows(**fields)
 
 
 def _union(a: Labels, b: Labels) -> tuple[str, ...]:
