@@ -11,9 +11,8 @@ from typing import Any
 import numba
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
-from ._pair_sums import PairSums
+from ._pair_sums import PairSums, indicator
 from ._util import FloatArray, IntArray
 from .answer_summary import AnswerSummary, SegmentMismatch, gram_step
 from .design import Design, GregAdjustment, PostStratAdjustment, RakingAdjustment
@@ -240,14 +239,14 @@ class Accumulator:
                 self.resp[:, 0] += np.array([rc.sum(axis=0), wc @ rc, (wc * wc) @ rc])
         else:
             count = ac.shape[0]
-            ind_w, ind_1, ind_w2 = (_indicator(bucket, v, self.b) for v in (wc, np.ones(count), wc * wc))
+            ind_w, ind_1, ind_w2 = (indicator(bucket, v, self.b) for v in (wc, np.ones(count), wc * wc))
             vv = ind_w @ block.value_squares if self.with_se else np.zeros((self.b, m))
             self.item += np.array([ind_w @ ac, ind_w @ sc, ind_w @ vc, vv, ind_1 @ ac, ind_w2 @ ac])
             if rc is not None:
                 self.resp += np.array([ind_1 @ rc, ind_w @ rc, ind_w2 @ rc])
         if self.with_se:
             if self.psu_pairs is None or bucket is None:
-                self.psu_answers += _indicator(design.psu[rows], self.nonzero[rows], design.n_psu) @ ac
+                self.psu_answers += indicator(design.psu[rows], self.nonzero[rows], design.n_psu) @ ac
             else:
                 self.psu_pairs.add(design.psu[rows], bucket, self.nonzero[rows], ac, slice(None))
         template = self.template
@@ -280,10 +279,10 @@ class Accumulator:
         adj = t.adj
         if isinstance(adj, RakingAdjustment):
             for k, (c, n_cells) in enumerate(zip(adj.cells, adj.n_cells, strict=True)):
-                ind = _indicator(c[rows] * b + bucket, rw * t.row_factor[k][rows], n_cells * b)
+                ind = indicator(c[rows] * b + bucket, rw * t.row_factor[k][rows], n_cells * b)
                 t.cell_sums[k][:, cols] += ind @ block
         elif isinstance(adj, PostStratAdjustment):
-            ind = _indicator(adj.cells[rows] * b + bucket, rw * t.row_factor[0][rows], adj.n_cells * b)
+            ind = indicator(adj.cells[rows] * b + bucket, rw * t.row_factor[0][rows], adj.n_cells * b)
             t.cell_sums[0][:, cols] += ind @ block
         elif isinstance(adj, GregAdjustment):
             x = adj.x[rows] * (rw / adj.g[rows])[:, None]
@@ -318,9 +317,3 @@ class Accumulator:
                     totals.xtb = self.template.xtb[buckets].sum(axis=0)
         gram = self.gram[buckets].sum(axis=0)
         return Sums(w, ws, wv, wv2, n, w2, n_resp, w_resp, w2_resp, psu_answers, gram, totals)
-
-
-def _indicator(codes: IntArray, values: FloatArray, size: int) -> sparse.csc_matrix:
-    """``size`` × rows, ``values[i]`` at (codes[i], i): one entry per column, so built without sorting."""
-    rows = codes.shape[0]
-    return sparse.csc_matrix((values, codes, np.arange(rows + 1)), shape=(size, rows))

@@ -20,9 +20,7 @@ class PairSums:
     def add(self, unit: IntArray, bucket: IntArray, weights: FloatArray, block: FloatArray, columns: slice) -> None:
         """Add ``weights[i] * block[i]`` to the pair of row i, in ``columns``."""
         present, inverse = np.unique(unit.astype(np.int64) * self.n_buckets + bucket, return_inverse=True)
-        rows = inverse.shape[0]
-        indicator = sparse.csc_matrix((weights, inverse.reshape(-1), np.arange(rows + 1)), shape=(len(present), rows))
-        part = indicator @ block
+        part = indicator(inverse.reshape(-1), weights, len(present)) @ block
         if not np.array_equal(present, self.codes):
             codes = np.union1d(self.codes, present)
             sums = np.zeros((len(codes), self.width))
@@ -41,3 +39,9 @@ class PairSums:
         keep = np.isin(bucket, buckets)
         np.add.at(out, unit[keep], self.sums[keep])
         return out
+
+
+def indicator(codes: IntArray, values: FloatArray, size: int) -> sparse.csc_matrix:
+    """``size`` × rows, ``values[i]`` at (codes[i], i): one entry per column, so built without sorting."""
+    rows = codes.shape[0]
+    return sparse.csc_matrix((values, codes, np.arange(rows + 1)), shape=(size, rows))
